@@ -1,0 +1,190 @@
+"""Users and the role grants that scope what they may do."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from flask_login import AnonymousUserMixin, UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from competitions.database import Base, LabelledEnum, enum_column_type, utcnow
+from competitions.organisations.models import Organisation
+
+
+class Scope(LabelledEnum):
+    PLATFORM = "platform", _l("Whole platform")
+    ORGANISATION = "organisation", _l("Organisation and its subtree")
+    COMPETITION = "competition", _l("Competition")
+    EVENT = "event", _l("Event")
+
+
+class Role(LabelledEnum):
+    ADMIN = "admin", _l("Platform administrator")
+    ORGANISER = "organiser", _l("Organiser")
+    HR_OFFICER = "hr_officer", _l("Human-resources officer")
+    JUDGE = "judge", _l("Judge")
+    CHIEF_JUDGE = "chief_judge", _l("Chief judge")
+    ENCRYPTION_OFFICER = "encryption_officer", _l("Encryption officer")
+    ARBITRATOR = "arbitrator", _l("Arbitrator")
+
+    @property
+    def scopes(self) -> tuple[Scope, ...]:
+        """The scopes a grant of this role may carry."""
+        return ROLE_SCOPES[self]
+
+
+ROLE_SCOPES = {
+    Role.ADMIN: (Scope.PLATFORM,),
+    Role.ORGANISER: (Scope.ORGANISATION,),
+    Role.HR_OFFICER: (Scope.ORGANISATION, Scope.COMPETITION),
+    Role.JUDGE: (Scope.EVENT,),
+    Role.CHIEF_JUDGE: (Scope.EVENT,),
+    Role.ENCRYPTION_OFFICER: (Scope.COMPETITION,),
+    Role.ARBITRATOR: (Scope.COMPETITION,),
+}
+
+
+class User(UserMixin, Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    email: Mapped[str | None] = mapped_column(sa.String(254), unique=True)
+    phone: Mapped[str | None] = mapped_column(sa.String(20), unique=True)
+    display_name: Mapped[str] = mapped_column(sa.String(100))
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    locale: Mapped[str | None] = mapped_column(sa.String(8))
+    active: Mapped[bool] = mapped_column(default=True)
+    # Throttling state lives in the database so that it holds across processes and hosts.
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None]
+    last_login_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    grants: Mapped[list[RoleGrant]] = relationship(
+        back_populates="user",
+        cascade="all, delete-orphan",
+        foreign_keys="RoleGrant.user_id",
+        lazy="selectin",
+    )
+
+    worker: Mapped["Worker | None"] = relationship(  # noqa: F821
+        back_populates="user", uselist=False, lazy="selectin"
+    )
+
+    def __repr__(self) -> str:
+        return f"<User {self.username}>"
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    def is_locked(self, now: datetime) -> bool:
+        return self.locked_until is not None and self.locked_until > now
+
+    def has_role(self, role: Role) -> bool:
+        return any(grant.role is role for grant in self.grants)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.has_role(Role.ADMIN)
+
+    @property
+    def organiser_paths(self) -> list[str]:
+        """Paths of the organisations this user organises (each covers its subtree)."""
+        return [
+            grant.organisation.path
+            for grant in self.grants
+            if grant.role is Role.ORGANISER and grant.organisation is not None
+        ]
+
+    @property
+    def is_organiser(self) -> bool:
+        return bool(self.organiser_paths)
+
+    def manages(self, organisation: Organisation) -> bool:
+        """Admins manage everything; organisers manage their organisations' subtrees."""
+        if self.is_admin:
+            return True
+        return any(organisation.path.startswith(path) for path in self.organiser_paths)
+
+
+class AnonymousUser(AnonymousUserMixin):
+    """The visitor who has not logged in: holds no role and manages nothing."""
+
+    is_admin = False
+    is_organiser = False
+    organiser_paths: list[str] = []
+    grants: list = []
+    worker = None
+
+    def has_role(self, role) -> bool:
+        return False
+
+    def manages(self, organisation) -> bool:
+        return False
+
+
+class SystemActor:
+    """The actor for changes made by the command line and the demo loader."""
+
+    id = None
+    username = "system"
+    is_admin = True
+    is_authenticated = True
+
+    def manages(self, organisation) -> bool:
+        return True
+
+
+SYSTEM = SystemActor()
+
+
+class RoleGrant(Base):
+    """One role held by one user, at one scope (platform, organisation, competition or event)."""
+
+    __tablename__ = "role_grants"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    role: Mapped[Role] = mapped_column(enum_column_type(Role))
+    organisation_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("organisations.id"), index=True
+    )
+    # Competition and event scopes; the foreign keys arrive with the contests tables.
+    competition_id: Mapped[int | None] = mapped_column(index=True)
+    event_id: Mapped[int | None] = mapped_column(index=True)
+    granted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User] = relationship(back_populates="grants", foreign_keys=[user_id])
+    organisation: Mapped[Organisation | None] = relationship(lazy="joined")
+    granted_by: Mapped[User | None] = relationship(foreign_keys=[granted_by_id])
+
+    __table_args__ = (
+        sa.CheckConstraint(
+            "(CASE WHEN organisation_id IS NULL THEN 0 ELSE 1 END)"
+            " + (CASE WHEN competition_id IS NULL THEN 0 ELSE 1 END)"
+            " + (CASE WHEN event_id IS NULL THEN 0 ELSE 1 END) <= 1",
+            name="one_scope",
+        ),
+    )
+
+    @property
+    def scope(self) -> Scope:
+        if self.organisation_id is not None:
+            return Scope.ORGANISATION
+        if self.competition_id is not None:
+            return Scope.COMPETITION
+        if self.event_id is not None:
+            return Scope.EVENT
+        return Scope.PLATFORM

@@ -1,0 +1,21 @@
+"""The audit log, readable by platform administrators."""
+
+import sqlalchemy as sa
+from flask import Blueprint, current_app, render_template, request
+
+from competitions.accounts.permissions import admin_required
+from competitions.audit.models import AuditEntry
+from competitions.extensions import db
+
+bp = Blueprint("audit", __name__, url_prefix="/audit")
+
+
+@bp.route("/")
+@admin_required
+def index():
+    action = request.args.get("action", "").strip()
+    stmt = sa.select(AuditEntry).order_by(AuditEntry.seq.desc())
+    if action:
+        stmt = stmt.where(AuditEntry.action.startswith(action, autoescape=True))
+    page = db.paginate(stmt, per_page=current_app.config["PER_PAGE"])
+    return render_template("audit/index.html", page=page, action=action)

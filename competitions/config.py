@@ -1,0 +1,67 @@
+"""Configuration: defaults here, then the environment, then test overrides."""
+
+import os
+from datetime import timedelta
+
+DEFAULT_SECRET_KEY = "dev-insecure-key-change-me"
+
+
+class Config:
+    SECRET_KEY = DEFAULT_SECRET_KEY
+    SQLALCHEMY_DATABASE_URI = None  # set from DATABASE_URL or instance/ in load_config()
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+
+    # Sessions and cookies: HttpOnly and SameSite always; Secure is added per response
+    # when the request came over TLS (see security.py), so one config serves both.
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_DURATION = timedelta(days=14)
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+
+    BABEL_DEFAULT_LOCALE = "zh"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    LANGUAGES = ("zh", "en")
+
+    # Login throttling: this many consecutive failures lock the account for LOGIN_LOCK_MINUTES.
+    LOGIN_MAX_FAILURES = 5
+    LOGIN_LOCK_MINUTES = 15
+
+    # Number of proxies in front of the app (X-Forwarded-For/-Proto trusted from that many hops).
+    PROXY_COUNT = 0
+
+    PER_PAGE = 50
+
+
+def load_config(app, overrides=None):
+    """Apply defaults, then environment variables, then explicit overrides."""
+    app.config.from_object(Config)
+    env = os.environ
+    if "SECRET_KEY" in env:
+        app.config["SECRET_KEY"] = env["SECRET_KEY"]
+    if "DATABASE_URL" in env:
+        app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(env["DATABASE_URL"])
+    if "PROXY_COUNT" in env:
+        app.config["PROXY_COUNT"] = int(env["PROXY_COUNT"])
+    if overrides:
+        app.config.update(overrides)
+    if not app.config["SQLALCHEMY_DATABASE_URI"]:
+        os.makedirs(app.instance_path, exist_ok=True)
+        path = os.path.join(app.instance_path, "competitions.sqlite")
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{path}"
+    if app.config["SECRET_KEY"] == DEFAULT_SECRET_KEY and not (app.debug or app.testing):
+        raise RuntimeError(
+            "SECRET_KEY is not set. Set the SECRET_KEY environment variable to a long random "
+            "value (python -c 'import secrets; print(secrets.token_hex(32))')."
+        )
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the usual postgres:// spellings and use the psycopg 3 driver for them."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url

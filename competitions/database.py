@@ -1,0 +1,60 @@
+"""The declarative base, its naming convention, and enums that carry translatable labels."""
+
+import enum
+from datetime import datetime, timezone
+
+import sqlalchemy as sa
+from sqlalchemy.orm import DeclarativeBase
+
+# Predictable constraint names, so Alembic migrations are stable on SQLite and PostgreSQL.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def utcnow() -> datetime:
+    """Naive UTC now: stored the same way on SQLite and PostgreSQL."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+class LabelledEnum(enum.Enum):
+    """An enum whose members carry a lazily translated label: ``Tier.CITY.label``."""
+
+    def __new__(cls, value, label):
+        member = object.__new__(cls)
+        member._value_ = value
+        member.label = label
+        return member
+
+    def __str__(self):
+        return str(self.label)
+
+    @classmethod
+    def choices(cls):
+        return [(member.value, member.label) for member in cls]
+
+    @classmethod
+    def coerce(cls, value):
+        """Form coercion: accept a member or its value."""
+        return value if isinstance(value, cls) else cls(value)
+
+
+def enum_column_type(enum_cls: type[enum.Enum]) -> sa.Enum:
+    """Store an enum by value in a VARCHAR with a CHECK constraint, the same on every database."""
+    return sa.Enum(
+        enum_cls,
+        values_callable=lambda members: [m.value for m in members],
+        native_enum=False,
+        create_constraint=True,
+        length=max(len(m.value) for m in enum_cls),
+        name=enum_cls.__name__.lower(),
+        validate_strings=True,
+    )

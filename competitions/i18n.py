@@ -1,0 +1,38 @@
+"""Language selection (Simplified Chinese by default) and template helpers."""
+
+from flask import current_app, request
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from competitions import masking
+
+LANGUAGE_COOKIE = "lang"
+LANGUAGE_NAMES = {"zh": "中文", "en": "English"}
+LOGIN_MESSAGE = _l("Please log in to see this page.")
+
+
+def select_locale() -> str:
+    """The signed-in user's preference, then the language cookie, then Chinese."""
+    languages = current_app.config["LANGUAGES"]
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    cookie = request.cookies.get(LANGUAGE_COOKIE)
+    if cookie in languages:
+        return cookie
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def html_lang() -> str:
+    return "zh-CN" if str(get_locale()) == "zh" else "en"
+
+
+def register_template_helpers(app) -> None:
+    app.jinja_env.filters["mask_id"] = masking.mask_id_number
+    app.jinja_env.filters["mask_phone"] = masking.mask_phone
+    app.jinja_env.filters["mask_name"] = masking.mask_name
+
+    @app.context_processor
+    def language_context():
+        return {"html_lang": html_lang(), "current_language": str(get_locale()),
+                "language_names": LANGUAGE_NAMES}
