@@ -19,4 +19,5 @@ def is_safe_next(url: str | None) -> bool:
     if not url:
         return False
     parts = urlsplit(url)
-    return not parts.scheme and not parts.netloc and url.startswith("/") and not url.startswith("//")
+    return (not parts.scheme and not parts.netloc
+            and url.startswith("/") and not url.startswith("//"))

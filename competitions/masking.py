@@ -6,7 +6,8 @@ def _mask_middle(text: str | None, keep_start: int, keep_end: int) -> str:
         return ""
     if len(text) <= keep_start + keep_end:
         return "*" * len(text)
-    return text[:keep_start] + "*" * (len(text) - keep_start - keep_end) + text[len(text) - keep_end:]
+    hidden = len(text) - keep_start - keep_end
+    return text[:keep_start] + "*" * hidden + text[len(text) - keep_end:]
 
 
 def mask_id_number(number: str | None) -> str:

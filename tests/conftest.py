@@ -1,4 +1,4 @@
-"""Fixtures: an app on a fresh database per test, on SQLite and (with TEST_DATABASE_URL) PostgreSQL."""
+"""Fixtures: a fresh database per test, on SQLite and (TEST_DATABASE_URL) PostgreSQL."""
 
 import os
 import uuid

@@ -8,8 +8,8 @@ from stdnum.cn import ric
 from competitions.accounts.models import Role, RoleGrant, User
 from competitions.extensions import db
 from competitions.organisations.models import Organisation, OrgKind, Tier
-from competitions.registration.models import Worker
 from competitions.registration.idcard import parse_id_number
+from competitions.registration.models import Worker
 
 PASSWORD = "secret123"
 _counter = itertools.count(1)

@@ -71,7 +71,7 @@ class User(UserMixin, Base):
         lazy="selectin",
     )
 
-    worker: Mapped["Worker | None"] = relationship(  # noqa: F821
+    worker: Mapped[Worker | None] = relationship(  # noqa: F821
         back_populates="user", uselist=False, lazy="selectin"
     )
 

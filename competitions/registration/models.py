@@ -51,5 +51,5 @@ class Worker(Base):
         return self.can_edit(user) or (user.is_authenticated and user.id == self.user_id)
 
     def can_see_personal_data(self, user) -> bool:
-        """Unmasked ID and phone numbers: the worker themself and those who manage their unit."""
-        return self.can_view(user)
+        """Unmasked ID and phone numbers only for those who manage the worker's unit."""
+        return self.can_edit(user)
