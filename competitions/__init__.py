@@ -43,11 +43,14 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from competitions.accounts.views import bp as accounts
     from competitions.audit.views import bp as audit
+    from competitions.contests.views import bp as contests
+    from competitions.notifications.views import bp as notifications
     from competitions.organisations.views import bp as organisations
     from competitions.public.views import bp as public
     from competitions.registration.views import bp as registration
 
-    for blueprint in (public, accounts, organisations, registration, audit):
+    for blueprint in (public, accounts, organisations, contests, registration, notifications,
+                      audit):
         app.register_blueprint(blueprint)
 
 

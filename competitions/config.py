@@ -35,6 +35,9 @@ class Config:
 
     PER_PAGE = 50
 
+    # Registration spreadsheets are a few MB at most; anything larger is refused with a 413.
+    MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+
 
 def load_config(app, overrides=None):
     """Apply defaults, then environment variables, then explicit overrides."""

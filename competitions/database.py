@@ -47,14 +47,17 @@ class LabelledEnum(enum.Enum):
         return value if isinstance(value, cls) else cls(value)
 
 
-def enum_column_type(enum_cls: type[enum.Enum]) -> sa.Enum:
-    """Store an enum by value in a VARCHAR with a CHECK constraint, the same on every database."""
+def enum_column_type(enum_cls: type[enum.Enum], name: str | None = None) -> sa.Enum:
+    """Store an enum by value in a VARCHAR with a CHECK constraint, the same on every database.
+
+    `name` names the CHECK constraint; give one when a table has two columns of the same enum.
+    """
     return sa.Enum(
         enum_cls,
         values_callable=lambda members: [m.value for m in members],
         native_enum=False,
         create_constraint=True,
         length=max(len(m.value) for m in enum_cls),
-        name=enum_cls.__name__.lower(),
+        name=name or enum_cls.__name__.lower(),
         validate_strings=True,
     )

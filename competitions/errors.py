@@ -2,13 +2,15 @@
 
 from flask import render_template
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 
 class DomainError(Exception):
     """A refused action. `message` is a (lazily) translated sentence naming what failed."""
 
     def __init__(self, message, field: str | None = None):
-        super().__init__(str(message))
+        # Kept lazy: formatting it here would need a request to pick the language from.
+        super().__init__(message)
         self.message = message
         self.field = field
 
@@ -22,11 +24,12 @@ class NotFound(DomainError):
 
 
 ERROR_PAGES = {
-    400: "Bad request",
-    403: "Forbidden",
-    404: "Page not found",
-    405: "Method not allowed",
-    500: "Internal server error",
+    400: _l("Bad request"),
+    403: _l("Forbidden"),
+    404: _l("Page not found"),
+    405: _l("Method not allowed"),
+    413: _l("The upload is too large"),
+    500: _l("Internal server error"),
 }
 
 
@@ -35,7 +38,7 @@ def register_error_handlers(app):
 
     def render_error(code, message=None):
         return render_template("errors/error.html", code=code,
-                               title=_(ERROR_PAGES[code]), message=message), code
+                               title=ERROR_PAGES[code], message=message), code
 
     for code in ERROR_PAGES:
         app.register_error_handler(code, lambda e, code=code: render_error(code))

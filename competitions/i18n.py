@@ -1,6 +1,6 @@
 """Language selection (Simplified Chinese by default) and template helpers."""
 
-from flask import current_app, request
+from flask import current_app, has_request_context, request
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -14,6 +14,8 @@ LOGIN_MESSAGE = _l("Please log in to see this page.")
 
 def select_locale() -> str:
     """The signed-in user's preference, then the language cookie, then Chinese."""
+    if not has_request_context():  # CLI commands and services called outside a request
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     languages = current_app.config["LANGUAGES"]
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale

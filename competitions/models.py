@@ -2,6 +2,15 @@
 
 from competitions.accounts.models import RoleGrant, User  # noqa: F401
 from competitions.audit.models import AuditEntry, AuditHead  # noqa: F401
+from competitions.contests.models import Competition, Event  # noqa: F401
+from competitions.notifications.models import Notification  # noqa: F401
 from competitions.organisations.models import Organisation  # noqa: F401
 from competitions.promotion.models import Occupation  # noqa: F401
-from competitions.registration.models import Worker  # noqa: F401
+from competitions.registration.models import (  # noqa: F401
+    Entry,
+    EntryMember,
+    ImportBatch,
+    Nomination,
+    Worker,
+    WorkerTitle,
+)

@@ -1,11 +1,15 @@
 """Fixtures: a fresh database per test, on SQLite and (TEST_DATABASE_URL) PostgreSQL."""
 
+import functools
 import os
+import shutil
 import uuid
 
 import pytest
 import sqlalchemy as sa
+from flask import g
 from sqlalchemy.engine import make_url
+from werkzeug.security import generate_password_hash
 
 from competitions import create_app
 from competitions.config import normalise_database_url
@@ -14,6 +18,15 @@ from tests import factories
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
+
+
+@pytest.fixture(autouse=True, scope="session")
+def fast_password_hashing():
+    """Cheap hashes in tests (production keeps werkzeug's scrypt default): ~0.2 s saved each."""
+    fast = functools.partial(generate_password_hash, method="pbkdf2:sha256:1000")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("competitions.accounts.models.generate_password_hash", fast)
+        yield
 
 
 @pytest.fixture(scope="session")
@@ -41,10 +54,23 @@ def backend(request):
     return request.param
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory):
+    """An SQLite file with the schema, built once; each test gets a copy (create_all is slow)."""
+    path = tmp_path_factory.mktemp("template") / "schema.sqlite"
+    app = make_test_app(f"sqlite:///{path}")
+    with app.app_context():
+        db.create_all()
+        db.engine.dispose()
+    return path
+
+
 @pytest.fixture
 def database_url(backend, tmp_path, request):
     if backend == "sqlite":
-        return f"sqlite:///{tmp_path / 'test.sqlite'}"
+        path = tmp_path / "test.sqlite"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        return f"sqlite:///{path}"
     return request.getfixturevalue("postgres_url")
 
 
@@ -64,10 +90,17 @@ def make_test_app(database_url, **overrides):
 def app(database_url, backend):
     global _pg_schema_ready
     app = make_test_app(database_url)
+
+    @app.before_request
+    def fresh_request_globals():
+        # Requests reuse the fixture's app context, and so its `g`: drop what Flask-Babel and
+        # Flask-Login cache there, as a real server's fresh context per request would.
+        g.pop("_flask_babel", None)
+        g.pop("_login_user", None)
     with app.app_context():
-        if backend == "sqlite" or not _pg_schema_ready:
+        if backend == "postgresql" and not _pg_schema_ready:
             db.create_all()
-            _pg_schema_ready = backend == "postgresql" or _pg_schema_ready
+            _pg_schema_ready = True
         yield app
         db.session.remove()
         if backend == "postgresql":

@@ -1,15 +1,18 @@
 """Factory helpers with keyword defaults: make_org(parent=city), make_worker(employer=firm)."""
 
 import itertools
-from datetime import date
+from datetime import date, timedelta
 
+import sqlalchemy as sa
 from stdnum.cn import ric
 
 from competitions.accounts.models import Role, RoleGrant, User
+from competitions.contests.models import Competition, CompetitionState, Event, EventGroup
 from competitions.extensions import db
 from competitions.organisations.models import Organisation, OrgKind, Tier
+from competitions.promotion.models import Occupation
 from competitions.registration.idcard import parse_id_number
-from competitions.registration.models import Worker
+from competitions.registration.models import Entry, EntryMember, EntryStatus, Worker
 
 PASSWORD = "secret123"
 _counter = itertools.count(1)
@@ -83,3 +86,51 @@ class Tree:
         self.other_city = make_org("苏州市总工会", parent=self.province, tier=Tier.CITY)
         self.firm = make_enterprise(self.city, "南京钢铁集团")
         self.other_firm = make_enterprise(self.other_city, "苏州电气公司")
+
+
+def make_occupation(name="焊工"):
+    occupation = db.session.scalar(sa.select(Occupation).where(Occupation.name == name))
+    if occupation is None:
+        occupation = Occupation(name=name)
+        db.session.add(occupation)
+        db.session.flush()
+    return occupation
+
+
+def make_competition(organiser, *, name="2026年南京市职工职业技能大赛", tier=None,
+                     state=CompetitionState.REGISTRATION, starts_on=date(2027, 3, 15),
+                     **kwargs) -> Competition:
+    """Inserted directly, already in `state` (taking registrations by default), no date window."""
+    kwargs.setdefault("ends_on", starts_on + timedelta(days=2) if starts_on else None)
+    competition = Competition(name=name, year=(starts_on or date.today()).year,
+                              tier=tier or organiser.tier, organiser=organiser, state=state,
+                              starts_on=starts_on, **kwargs)
+    db.session.add(competition)
+    db.session.flush()
+    return competition
+
+
+def make_event(competition, occupation="焊工", *, group=EventGroup.EMPLOYEE, **kwargs) -> Event:
+    """An individual event with the usual settings: 16 to retirement, quota 3, no capacity."""
+    values = {"team_size": 1, "quota_per_org": 3, "min_age": 16, "until_retirement": True,
+              "female_retirement_base": 55, "barred_titles": [], "nomination_required": False}
+    values.update(kwargs)
+    if isinstance(occupation, str):
+        occupation = make_occupation(occupation)
+    event = Event(competition=competition, occupation=occupation, group=group, **values)
+    db.session.add(event)
+    db.session.flush()
+    return event
+
+
+def make_entry(event, worker=None, *, status=EntryStatus.APPROVED, unit=None,
+               team=None) -> Entry:
+    """An entry inserted directly (no service); a team when `team` lists its workers."""
+    workers = team or [worker]
+    entry = Entry(event=event, unit=unit or workers[0].employer, status=status,
+                  team_name="第一队" if team else None)
+    entry.members = [EntryMember(event_id=event.id, worker=w, is_leader=(i == 0),
+                                 active=status.is_active) for i, w in enumerate(workers)]
+    db.session.add(entry)
+    db.session.flush()
+    return entry

@@ -160,9 +160,9 @@ class RoleGrant(Base):
     organisation_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("organisations.id"), index=True
     )
-    # Competition and event scopes; the foreign keys arrive with the contests tables.
-    competition_id: Mapped[int | None] = mapped_column(index=True)
-    event_id: Mapped[int | None] = mapped_column(index=True)
+    competition_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("competitions.id"), index=True)
+    event_id: Mapped[int | None] = mapped_column(sa.ForeignKey("events.id"), index=True)
     granted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -35,14 +35,21 @@ class InvalidGrant(DomainError):
     pass
 
 
+def find_user_by_username(username: str) -> User | None:
+    return db.session.scalar(sa.select(User).where(User.username == (username or "").strip()))
+
+
 def find_user_by_login(login: str) -> User | None:
     """Users log in with their username, phone number or e-mail address."""
     login = (login or "").strip()
     if not login:
         return None
-    return db.session.scalar(sa.select(User).where(sa.or_(
-        User.username == login, User.phone == login, sa.func.lower(User.email) == login.lower(),
-    )))
+    matches = (User.username == login, User.phone == login,
+               sa.func.lower(User.email) == login.lower())
+    # Should one account's username be another's phone number, the username wins, always.
+    preference = sa.case((matches[0], 0), (matches[1], 1), else_=2)
+    return db.session.scalar(sa.select(User).where(sa.or_(*matches))
+                             .order_by(preference, User.id).limit(1))
 
 
 def authenticate(login: str, password: str, *, max_failures: int, lock_minutes: int) -> User:
@@ -92,14 +99,21 @@ def change_password(user: User, current: str, new: str) -> None:
 
 def _check_unique(username: str, email: str | None, phone: str | None,
                   exclude: User | None = None) -> None:
-    for column, value, field, message in (
-        (User.username, username, "username", _l("The username %(v)s is taken.", v=username)),
-        (User.email, email, "email", _l("The e-mail address %(v)s is already used.", v=email)),
-        (User.phone, phone, "phone", _l("The phone number %(v)s is already used.", v=phone)),
+    """Each login name (username, phone or e-mail) must lead to exactly one account."""
+    email_column = sa.func.lower(User.email)
+    for columns, value, field, message in (
+        ((User.username, User.phone, email_column), username, "username",
+         _l("The username %(v)s is taken.", v=username)),
+        ((email_column, User.username), email, "email",
+         _l("The e-mail address %(v)s is already used.", v=email)),
+        ((User.phone, User.username), phone, "phone",
+         _l("The phone number %(v)s is already used.", v=phone)),
     ):
         if not value:
             continue
-        stmt = sa.select(User.id).where(column == value)
+        stmt = sa.select(User.id).where(sa.or_(
+            *(column == (value.lower() if column is email_column else value)
+              for column in columns)))
         if exclude is not None:
             stmt = stmt.where(User.id != exclude.id)
         if db.session.scalar(stmt) is not None:
@@ -143,11 +157,26 @@ def set_locale(user: User, locale: str) -> None:
     user.locale = locale
 
 
-def can_grant(actor, role: Role, organisation: Organisation | None) -> bool:
-    """Admins grant anything; organisers appoint organisers within their subtree."""
+def can_grant(actor, role: Role, organisation: Organisation | None = None,
+              competition_id: int | None = None, event_id: int | None = None) -> bool:
+    """Admins grant anything; organisers appoint organisers within their subtree, and the
+    officials (and judges) of the competitions they organise."""
     if actor.is_admin:
         return True
-    return role is Role.ORGANISER and organisation is not None and actor.manages(organisation)
+    if role is Role.ORGANISER:
+        return organisation is not None and actor.manages(organisation)
+    competition = _scope_competition(competition_id, event_id)
+    return competition is not None and competition.can_manage(actor)
+
+
+def _scope_competition(competition_id: int | None, event_id: int | None):
+    from competitions.contests.models import Competition, Event  # contests depends on accounts
+    if competition_id is not None:
+        return db.session.get(Competition, competition_id)
+    if event_id is not None:
+        event = db.session.get(Event, event_id)
+        return event.competition if event else None
+    return None
 
 
 def grant_role(actor, user: User, role: Role, *, organisation: Organisation | None = None,
@@ -158,14 +187,15 @@ def grant_role(actor, user: User, role: Role, *, organisation: Organisation | No
     if scope not in role.scopes:
         raise InvalidGrant(_l("The role %(role)s cannot be granted at the scope %(scope)s.",
                               role=role.label, scope=scope.label), field="role")
-    if not can_grant(actor, role, organisation):
+    if not can_grant(actor, role, organisation, competition_id, event_id):
         raise PermissionDenied(_l("You may not grant this role here."))
     for grant in user.grants:
         if (grant.role, grant.organisation_id, grant.competition_id, grant.event_id) == (
                 role, getattr(organisation, "id", None), competition_id, event_id):
             raise InvalidGrant(_l("%(user)s already holds this role.", user=user.display_name))
     grant = RoleGrant(user=user, role=role, organisation=organisation,
-                      competition_id=competition_id, event_id=event_id, granted_by=actor)
+                      competition_id=competition_id, event_id=event_id,
+                      granted_by=actor if isinstance(actor, User) else None)
     db.session.add(grant)
     db.session.flush()
     record(actor, "role.grant", grant, after=_grant_snapshot(grant))
@@ -173,7 +203,8 @@ def grant_role(actor, user: User, role: Role, *, organisation: Organisation | No
 
 
 def revoke_grant(actor, grant: RoleGrant) -> None:
-    if not can_grant(actor, grant.role, grant.organisation):
+    if not can_grant(actor, grant.role, grant.organisation, grant.competition_id,
+                     grant.event_id):
         raise PermissionDenied(_l("You may not revoke this role."))
     if grant.role is Role.ADMIN and grant.user_id == actor.id:
         raise DomainError(_l("You cannot revoke your own administrator role."))

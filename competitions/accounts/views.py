@@ -9,6 +9,7 @@ from competitions.accounts import services
 from competitions.accounts.forms import ChangePasswordForm, LoginForm, UserForm
 from competitions.accounts.models import Role, RoleGrant, User
 from competitions.accounts.permissions import admin_required
+from competitions.contests.services import officiating_competitions
 from competitions.database import utcnow
 from competitions.errors import DomainError
 from competitions.extensions import db
@@ -59,7 +60,8 @@ def dashboard():
                                             current_user.is_organiser) else []
     sizes = {org.id: count_subtree(org) for org in roots}
     return render_template("accounts/dashboard.html", roots=roots, sizes=sizes,
-                           worker=current_user.worker)
+                           worker=current_user.worker,
+                           officiating=officiating_competitions(current_user))
 
 
 @bp.route("/password", methods=["GET", "POST"])
@@ -156,7 +158,8 @@ def make_admin(user_id):
 @login_required
 def revoke_grant(grant_id):
     grant = db.get_or_404(RoleGrant, grant_id)
-    if not services.can_grant(current_user, grant.role, grant.organisation):
+    if not services.can_grant(current_user, grant.role, grant.organisation,
+                              grant.competition_id, grant.event_id):
         abort(403)
     try:
         services.revoke_grant(current_user, grant)

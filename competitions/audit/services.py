@@ -48,14 +48,7 @@ def record(actor, action: str, subject, *, before=None, after=None, reason=None)
     else:
         db.session.flush()
         subject_type, subject_id = type(subject).__name__, subject.id
-    # Bumping the head first takes its row lock (PostgreSQL) or the write lock (SQLite), so
-    # concurrent writers queue here instead of forking the chain.
-    bumped = db.session.execute(
-        sa.update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq + 1)
-    ).rowcount
-    if not bumped:
-        db.session.add(AuditHead(id=1, seq=1, last_hash=GENESIS_HASH))
-        db.session.flush()
+    _bump_head()
     head = db.session.execute(
         sa.select(AuditHead).where(AuditHead.id == 1).execution_options(populate_existing=True)
     ).scalar_one()
@@ -77,6 +70,23 @@ def record(actor, action: str, subject, *, before=None, after=None, reason=None)
     db.session.add(entry)
     db.session.flush()
     return entry
+
+
+def _bump_head() -> None:
+    """Take the next seq, and with it the head's lock, so concurrent writers queue here."""
+    # The UPDATE takes the row lock (PostgreSQL) or the write lock (SQLite) before anything
+    # is read, so two writers can never build on the same previous hash.
+    bump = sa.update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq + 1)
+    if db.session.execute(bump).rowcount:
+        return
+    # The very first entry: several writers may find no head at once. One insert wins; the
+    # others fail inside their savepoint once it commits, and then queue on the winner's row.
+    try:
+        with db.session.begin_nested():
+            db.session.add(AuditHead(id=1, seq=0, last_hash=GENESIS_HASH))
+    except sa.exc.IntegrityError:
+        pass
+    db.session.execute(bump)
 
 
 @dataclass

@@ -14,12 +14,12 @@ from competitions.database import Base, LabelledEnum, enum_column_type, utcnow
 class Tier(LabelledEnum):
     """Competition and organisation tiers, lowest first."""
 
-    ENTERPRISE = "enterprise", _l("Enterprise")
-    DISTRICT = "district", _l("District")
-    CITY = "city", _l("City")
-    PROVINCIAL = "provincial", _l("Provincial")
-    NATIONAL = "national", _l("National")
-    INTERNATIONAL = "international", _l("International")
+    ENTERPRISE = "enterprise", _l("Enterprise level")
+    DISTRICT = "district", _l("District level")
+    CITY = "city", _l("City level")
+    PROVINCIAL = "provincial", _l("Provincial level")
+    NATIONAL = "national", _l("National level")
+    INTERNATIONAL = "international", _l("International level")
 
     @property
     def rank(self) -> int:

@@ -2,7 +2,9 @@
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import contains_eager
 
+from competitions.accounts.models import Role, RoleGrant, User
 from competitions.audit.services import record
 from competitions.errors import DomainError, PermissionDenied
 from competitions.extensions import db
@@ -21,13 +23,40 @@ def _snapshot(org: Organisation) -> dict:
     return {"name": org.name, "kind": org.kind, "tier": org.tier, "parent_id": org.parent_id}
 
 
-def _check_tier(tier: Tier, parent: Organisation | None) -> None:
+def _check_tier(tier: Tier, parent: Organisation | None, field: str = "tier") -> None:
     if parent is not None and parent.tier < tier:
         raise TierAboveParent(
             _l("An organisation cannot be of a higher tier (%(tier)s) than its parent "
                "%(parent)s (%(parent_tier)s).",
                tier=tier.label, parent=parent.name, parent_tier=parent.tier.label),
-            field="tier")
+            field=field)
+
+
+def _clean_name(name: str) -> str:
+    name = (name or "").strip()
+    if not name:
+        raise DomainError(_l("An organisation needs a name."), field="name")
+    return name
+
+
+def _lock_paths(org: Organisation) -> None:
+    """Make other writers of the tree wait for this transaction, then re-read what it reads.
+
+    A move rewrites a whole subtree's paths in one UPDATE. Without this, a second move checked
+    against paths read before the first commits can close a cycle, and a child created from a
+    parent path read before the move commits keeps the old path.
+    """
+    db.session.flush()
+    if db.session.get_bind().dialect.name == "postgresql":
+        # Conflicts with itself and with the ROW EXCLUSIVE lock every INSERT/UPDATE takes,
+        # while plain reads go on.
+        db.session.execute(sa.text("LOCK TABLE organisations IN SHARE ROW EXCLUSIVE MODE"))
+    else:
+        # SQLite: a transaction's first write takes the database's single write lock.
+        db.session.execute(sa.update(Organisation).where(Organisation.id == org.id)
+                           .values(path=Organisation.path)
+                           .execution_options(synchronize_session=False))
+    db.session.expire_all()
 
 
 def create_organisation(actor, *, name: str, kind: OrgKind, tier: Tier,
@@ -40,9 +69,13 @@ def create_organisation(actor, *, name: str, kind: OrgKind, tier: Tier,
     elif not actor.manages(parent):
         raise PermissionDenied(_l("You do not manage %(name)s.", name=parent.name))
     _check_tier(tier, parent)
-    org = Organisation(name=name.strip(), kind=kind, tier=tier, parent=parent)
+    org = Organisation(name=_clean_name(name), kind=kind, tier=tier, parent=parent)
     db.session.add(org)
     db.session.flush()
+    if parent is not None:
+        # Read the parent's path only now that the INSERT holds its lock: a move of this branch
+        # either committed before it (we see the new path) or waits for us (and rewrites ours).
+        db.session.refresh(parent, ["path"])
     org.path = (parent.path if parent else "/") + f"{org.id}/"
     record(actor, "organisation.create", org, after=_snapshot(org))
     return org
@@ -50,6 +83,7 @@ def create_organisation(actor, *, name: str, kind: OrgKind, tier: Tier,
 
 def update_organisation(actor, org: Organisation, *, name: str, kind: OrgKind,
                         tier: Tier) -> Organisation:
+    """Rename or re-classify `org`; its tier stays within its parent's and above its children's."""
     if not actor.manages(org):
         raise PermissionDenied(_l("You do not manage %(name)s.", name=org.name))
     _check_tier(tier, org.parent)
@@ -62,7 +96,7 @@ def update_organisation(actor, org: Organisation, *, name: str, kind: OrgKind,
             _l("%(child)s is of a higher tier than %(tier)s.", child=lower.name,
                tier=tier.label), field="tier")
     before = _snapshot(org)
-    org.name, org.kind, org.tier = name.strip(), kind, tier
+    org.name, org.kind, org.tier = _clean_name(name), kind, tier
     if before != _snapshot(org):
         record(actor, "organisation.update", org, before=before, after=_snapshot(org))
     return org
@@ -70,16 +104,22 @@ def update_organisation(actor, org: Organisation, *, name: str, kind: OrgKind,
 
 def move_organisation(actor, org: Organisation, new_parent: Organisation) -> Organisation:
     """Re-parent `org` with its whole subtree; refuse cycles and moves outside the actor's reach."""
-    if not (actor.manages(org) and actor.manages(new_parent)):
+    _lock_paths(org)
+    if not actor.manages(org):
         raise PermissionDenied(_l("You can only move organisations within your own subtree."))
+    if not actor.manages(new_parent):
+        raise PermissionDenied(_l("You do not manage %(name)s.", name=new_parent.name),
+                               field="parent")
     if org.parent_id is None and not actor.is_admin:
         raise PermissionDenied(_l("Only a platform administrator can move a top-level "
                                   "organisation."))
+    if new_parent.id == org.id:
+        raise TreeCycle(_l("%(name)s cannot move under itself.", name=org.name), field="parent")
     if new_parent.is_within(org):
         raise TreeCycle(
             _l("%(target)s lies inside %(name)s, so %(name)s cannot move under it.",
                target=new_parent.name, name=org.name), field="parent")
-    _check_tier(org.tier, new_parent)
+    _check_tier(org.tier, new_parent, field="parent")
     if org.parent_id == new_parent.id:
         return org
     before = _snapshot(org)
@@ -116,7 +156,10 @@ def managed_roots(user) -> list[Organisation]:
     if user.is_admin:
         stmt = sa.select(Organisation).where(Organisation.parent_id.is_(None))
         return list(db.session.scalars(stmt.order_by(Organisation.name)))
-    orgs = sorted({g.organisation for g in user.grants if g.organisation is not None},
+    # Only organiser grants confer management (User.manages); other organisation-scoped roles
+    # such as HR officer do not.
+    orgs = sorted({g.organisation for g in user.grants
+                   if g.role is Role.ORGANISER and g.organisation is not None},
                   key=lambda o: o.path)
     # Drop organisations that lie inside another granted one.
     return [o for o in orgs if not any(o is not p and o.is_within(p) for p in orgs)]
@@ -133,3 +176,47 @@ def search_organisations(query: str = "", *, within: list[str] | None = None,
     if employers_only:
         stmt = stmt.where(Organisation.kind.in_([k for k in OrgKind if k.employs_workers]))
     return list(db.session.scalars(stmt.order_by(Organisation.name).limit(limit)))
+
+
+def ancestors_of(org: Organisation) -> list[Organisation]:
+    """The organisations above `org`, root first, in one query over its path's ids."""
+    ids = org.ancestor_ids[:-1]
+    if not ids:
+        return []
+    found = {o.id: o for o in db.session.scalars(
+        sa.select(Organisation).where(Organisation.id.in_(ids)))}
+    return [found[i] for i in ids if i in found]
+
+
+def child_counts(parent_ids: list[int]) -> dict[int, int]:
+    """How many direct children each of `parent_ids` has, in one grouped query."""
+    if not parent_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(Organisation.parent_id, sa.func.count())
+        .where(Organisation.parent_id.in_(parent_ids)).group_by(Organisation.parent_id))
+    return dict(rows.tuples().all())
+
+
+def first_children(parent_ids: list[int], limit: int) -> dict[int, list[Organisation]]:
+    """The first `limit` children (by name) of each parent, in one windowed query."""
+    if not parent_ids:
+        return {}
+    rank = sa.func.row_number().over(partition_by=Organisation.parent_id,
+                                     order_by=(Organisation.name, Organisation.id))
+    ranked = (sa.select(Organisation.id, rank.label("rank"))
+              .where(Organisation.parent_id.in_(parent_ids)).subquery())
+    stmt = (sa.select(Organisation).join(ranked, ranked.c.id == Organisation.id)
+            .where(ranked.c.rank <= limit).order_by(Organisation.name, Organisation.id))
+    children: dict[int, list[Organisation]] = {i: [] for i in parent_ids}
+    for child in db.session.scalars(stmt):
+        children[child.parent_id].append(child)
+    return children
+
+
+def organisers_of(org: Organisation) -> list[RoleGrant]:
+    """The organiser grants held at `org` itself (not inherited from above), with their users."""
+    return list(db.session.scalars(
+        sa.select(RoleGrant).join(RoleGrant.user)
+        .where(RoleGrant.role == Role.ORGANISER, RoleGrant.organisation_id == org.id)
+        .options(contains_eager(RoleGrant.user)).order_by(User.username)))

@@ -1,10 +1,12 @@
 """Resident identity card numbers (居民身份证号码, GB 11643-1999)."""
 
+import functools
+import re
 from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from stdnum import exceptions
+from stdnum import exceptions, numdb
 from stdnum.cn import ric
 
 from competitions.registration.sex import Sex
@@ -27,7 +29,7 @@ class IdentityNumber:
 
 def parse_id_number(raw: str, today: date | None = None) -> IdentityNumber:
     """Validate `raw` (spaces allowed, lower-case x accepted) and derive birth date and sex."""
-    number = ric.compact(raw or "")
+    number = ric.compact(re.sub(r"\s", "", raw or ""))
     if len(number) != 18:
         raise InvalidIdNumber(_l("An ID number has 18 characters; this one has %(n)d.",
                                  n=len(number)))
@@ -43,10 +45,33 @@ def parse_id_number(raw: str, today: date | None = None) -> IdentityNumber:
                                  d=birth_date.isoformat()))
     if number[17] != ric.calc_check_digit(number):
         raise InvalidIdNumber(_l("The check digit of this ID number is wrong."))
-    try:
-        ric.get_birth_place(number)
-    except exceptions.ValidationError:
+    region = _region_in_use_since(number[:6], birth_date.year)
+    if region is None:
         raise InvalidIdNumber(_l("The region code in this ID number (%(c)s) is unknown.",
-                                 c=number[:6])) from None
+                                 c=number[:6]))
+    if not region:
+        raise InvalidIdNumber(_l("The region code in this ID number (%(c)s) was abolished "
+                                 "before its birth date.", c=number[:6]))
     sex = Sex.MALE if int(number[16]) % 2 else Sex.FEMALE
     return IdentityNumber(number, birth_date, sex)
+
+
+@functools.lru_cache(maxsize=4096)
+def _region_in_use_since(code: str, year: int) -> bool | None:
+    """Whether the region code was still in use in or after the birth year; None if unknown.
+
+    Numbers carry the code of the place that issued them (from 1984 on), not of the birthplace
+    at birth, so stdnum's get_birth_place, which wants the code to exist in the birth year,
+    wrongly refuses e.g. 320102 (玄武区, from 1983) for everyone born before 1983.
+    """
+    info = {k: v for _part, props in numdb.get("cn/loc").info(code) for k, v in props.items()}
+    counties = [county for county in info.get("county", "").split(",") if county]
+    if not counties:
+        return None
+    for county in counties:
+        if not county.startswith("["):
+            return True
+        end = county[1:].split("]", 1)[0].partition("-")[2]
+        if not end or int(end) >= year:
+            return True
+    return False

@@ -144,5 +144,5 @@ def workers_query(user, query: str = ""):
     query = (query or "").strip()
     if query:
         stmt = stmt.where(sa.or_(Worker.name.contains(query, autoescape=True),
-                                 Worker.id_number == query.upper()))
+                                 Worker.id_number == query.replace(" ", "").upper()))
     return stmt.order_by(Worker.name, Worker.id)

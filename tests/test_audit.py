@@ -1,0 +1,217 @@
+"""The append-only, hash-chained audit log: writing, verifying, tampering, concurrency."""
+
+import threading
+from datetime import date
+from decimal import Decimal
+
+import pytest
+import sqlalchemy as sa
+
+from competitions.accounts.models import SYSTEM, Role
+from competitions.audit.models import APPEND_ONLY_TRIGGERS, GENESIS_HASH, AuditEntry, AuditHead
+from competitions.audit.services import record, verify_chain
+from competitions.extensions import db
+from tests.factories import make_admin, make_organiser, make_user, make_worker
+
+DROP_TRIGGERS = {
+    "sqlite": ["DROP TRIGGER audit_entries_no_update", "DROP TRIGGER audit_entries_no_delete"],
+    "postgresql": ["DROP TRIGGER audit_entries_no_change ON audit_entries"],
+}
+
+
+def chain():
+    return db.session.scalars(sa.select(AuditEntry).order_by(AuditEntry.seq)).all()
+
+
+def write_entries(count, actor=SYSTEM):
+    entries = [record(actor, "test.step", ("Thing", n), after={"n": n}) for n in range(count)]
+    db.session.commit()
+    return entries
+
+
+@pytest.fixture
+def unprotected_log(app):
+    """Drop the append-only triggers, as someone with database access could; restore after."""
+    dialect = db.engine.dialect.name
+    for statement in DROP_TRIGGERS[dialect]:
+        db.session.execute(sa.text(statement))
+    db.session.commit()
+    yield
+    db.session.rollback()
+    for statement in APPEND_ONLY_TRIGGERS[dialect]:
+        db.session.execute(sa.text(statement))
+    db.session.commit()
+
+
+def tamper(sql, **params):
+    db.session.execute(sa.text(sql), params)
+    db.session.commit()
+    db.session.expire_all()
+
+
+# --- writing --------------------------------------------------------------------------------
+
+def test_record_builds_a_linked_chain(app):
+    user = make_user("wangli")
+    entries = [
+        record(SYSTEM, "test.first", ("Thing", 1)),
+        record(user, "test.second", user, before={"name": "旧"}, after={"name": "新"},
+               reason="typo"),
+        record(None, "test.third", ("Thing", 3)),
+    ]
+    db.session.commit()
+    assert [e.seq for e in chain()] == [1, 2, 3]
+    assert entries[0].prev_hash == GENESIS_HASH
+    assert [e.prev_hash for e in entries[1:]] == [e.hash for e in entries[:-1]]
+    assert entries[1].actor_id == user.id and entries[1].actor_name == "wangli"
+    assert (entries[1].subject_type, entries[1].subject_id) == ("User", str(user.id))
+    assert entries[1].after == '{"name":"新"}'
+    assert entries[2].actor_name == "system"
+    head = db.session.get(AuditHead, 1)
+    assert (head.seq, head.last_hash) == (3, entries[-1].hash)
+
+
+def test_values_are_recorded_as_canonical_json(app):
+    entry = record(SYSTEM, "test.values", ("Thing", 1), after={
+        "total": Decimal("87.50"), "born": date(1990, 5, 17), "role": Role.JUDGE, "b": 1, "a": 2})
+    assert entry.after == '{"a":2,"b":1,"born":"1990-05-17","role":"judge","total":"87.50"}'
+
+
+def test_unauditable_values_are_refused(app):
+    with pytest.raises(TypeError, match="cannot audit"):
+        record(SYSTEM, "test.values", ("Thing", 1), after={"x": object()})
+
+
+def test_empty_log_verifies(app):
+    assert verify_chain() == (0, None)
+
+
+def test_intact_chain_verifies(app):
+    write_entries(7)
+    assert verify_chain() == (7, None)
+    assert verify_chain(batch_size=3) == (7, None)
+
+
+# --- the database refuses changes -----------------------------------------------------------
+
+@pytest.mark.parametrize("statement", [
+    "UPDATE audit_entries SET reason = 'rewritten' WHERE seq = 2",
+    "DELETE FROM audit_entries WHERE seq = 2",
+])
+def test_triggers_block_updates_and_deletes(app, statement):
+    write_entries(3)
+    with pytest.raises(sa.exc.DBAPIError, match="append-only"):
+        db.session.execute(sa.text(statement))
+    db.session.rollback()
+    assert verify_chain() == (3, None)
+
+
+# --- tampering is detected ------------------------------------------------------------------
+
+@pytest.mark.parametrize("batch_size", [5000, 2])
+def test_altered_field_is_detected(app, unprotected_log, batch_size):
+    write_entries(5)
+    tamper("UPDATE audit_entries SET after = :after WHERE seq = 3", after='{"n":99}')
+    checked, problem = verify_chain(batch_size=batch_size)
+    assert (checked, problem.seq) == (2, 3)
+    assert "altered" in problem.message
+
+
+def test_altered_entry_with_recomputed_hash_breaks_the_next_link(app, unprotected_log):
+    from competitions.audit.services import entry_hash
+    write_entries(5)
+    entry = chain()[2]
+    entry.reason = "rewritten"
+    forged = entry_hash(entry)
+    db.session.rollback()
+    tamper("UPDATE audit_entries SET reason = 'rewritten', hash = :h WHERE seq = 3", h=forged)
+    checked, problem = verify_chain()
+    assert (checked, problem.seq) == (3, 4)
+    assert "does not follow" in problem.message
+
+
+@pytest.mark.parametrize("batch_size", [5000, 2])
+def test_deleted_middle_entry_is_detected(app, unprotected_log, batch_size):
+    write_entries(5)
+    tamper("DELETE FROM audit_entries WHERE seq = 3")
+    checked, problem = verify_chain(batch_size=batch_size)
+    assert (checked, problem.seq) == (2, 3)
+    assert "missing" in problem.message
+
+
+def test_truncated_tail_is_detected_by_the_head(app, unprotected_log):
+    write_entries(5)
+    tamper("DELETE FROM audit_entries WHERE seq >= 4")
+    checked, problem = verify_chain()
+    assert (checked, problem.seq) == (3, 5)
+    assert "head" in problem.message
+
+
+def test_verify_command_reports_the_broken_entry(app, unprotected_log):
+    write_entries(4)
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["audit", "verify"])
+    assert result.exit_code == 0 and "4 entries verified" in result.output
+    tamper("UPDATE audit_entries SET actor_name = 'someone' WHERE seq = 2")
+    result = runner.invoke(args=["audit", "verify"])
+    assert result.exit_code == 1
+    assert "BROKEN at entry 2" in result.output
+
+
+# --- concurrent writers ---------------------------------------------------------------------
+
+def test_concurrent_appends_keep_one_contiguous_chain(app):
+    """Eight writers with their own sessions, as several gunicorn workers would be."""
+    threads_count, per_thread = 8, 10
+    errors = []
+    start = threading.Barrier(threads_count)
+
+    def writer(number):
+        try:
+            with app.app_context():
+                start.wait()
+                for step in range(per_thread):
+                    record(None, "test.concurrent", ("Writer", number), after={"step": step})
+                    db.session.commit()
+                db.session.remove()
+        except Exception as error:  # reported below; a thread's exception is otherwise lost
+            errors.append(error)
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(threads_count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert errors == []
+    total = threads_count * per_thread
+    assert [e.seq for e in chain()] == list(range(1, total + 1))
+    assert verify_chain() == (total, None)
+
+
+# --- the audit page -------------------------------------------------------------------------
+
+def test_admin_sees_the_audit_log_and_filters_it(client, tree, login_as):
+    record(SYSTEM, "organisation.move", tree.firm, reason="reorganised")
+    record(SYSTEM, "account.create", ("User", 42))
+    admin = make_admin()
+    db.session.commit()
+    login_as(admin)
+    html = client.get("/audit/").get_data(as_text=True)
+    assert "organisation.move" in html and "account.create" in html and "reorganised" in html
+    html = client.get("/audit/", query_string={"action": "organisation."}).get_data(as_text=True)
+    assert "organisation.move" in html and "account.create" not in html
+
+
+@pytest.mark.parametrize("who", ["organiser", "worker"])
+def test_audit_log_is_forbidden_to_others(client, tree, login_as, who):
+    user = (make_organiser(tree.province) if who == "organiser"
+            else make_worker(tree.firm, user=make_user()).user)
+    db.session.commit()
+    login_as(user)
+    assert client.get("/audit/").status_code == 403
+
+
+def test_audit_log_sends_anonymous_visitors_to_log_in(client, app):
+    response = client.get("/audit/")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/accounts/login")

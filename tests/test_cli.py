@@ -1,0 +1,117 @@
+"""The command line: create-admin, audit verify, load-occupations, seed-demo."""
+
+
+import pytest
+import sqlalchemy as sa
+
+from competitions.accounts.models import User
+from competitions.audit.models import APPEND_ONLY_TRIGGERS, AuditEntry
+from competitions.extensions import db
+from competitions.organisations.models import Organisation
+from competitions.promotion.catalogue import OCCUPATIONS
+from competitions.promotion.models import Occupation
+from competitions.registration.models import Worker
+from tests.conftest import login
+
+
+@pytest.fixture
+def cli(app):
+    runner = app.test_cli_runner()
+    return lambda *args: runner.invoke(args=list(args))
+
+
+def _create_admin(cli, username="boss"):
+    return cli("create-admin", "--username", username, "--name", "平台管理员",
+               "--password", "Strong2026pw")
+
+
+def test_create_admin_creates_an_administrator_who_can_log_in(cli, client):
+    result = _create_admin(cli)
+    assert result.exit_code == 0, result.output
+    assert "boss" in result.output
+    assert db.session.scalar(sa.select(User).where(User.username == "boss")).is_admin
+    assert login(client, "boss", "Strong2026pw").status_code == 302
+    assert client.get("/audit/").status_code == 200
+
+
+def test_create_admin_refuses_a_taken_username_and_creates_nothing(cli):
+    _create_admin(cli)
+    result = _create_admin(cli)
+    assert result.exit_code != 0
+    assert "boss" in result.output
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 1
+
+
+def test_audit_verify_passes_on_an_intact_chain(cli):
+    _create_admin(cli)
+    result = cli("audit", "verify")
+    assert result.exit_code == 0, result.output
+    assert "intact" in result.output
+
+
+# The UPDATE trigger on audit_entries, by backend: how to drop it and how to put it back.
+UPDATE_TRIGGER = {
+    "sqlite": ("DROP TRIGGER audit_entries_no_update", APPEND_ONLY_TRIGGERS["sqlite"][0]),
+    "postgresql": ("DROP TRIGGER audit_entries_no_change ON audit_entries",
+                   APPEND_ONLY_TRIGGERS["postgresql"][1]),
+}
+
+
+def test_audit_verify_fails_naming_a_tampered_entry(cli, backend):
+    _create_admin(cli)
+    tampered = db.session.scalar(sa.select(AuditEntry.seq).order_by(AuditEntry.seq.desc()))
+    drop, restore = UPDATE_TRIGGER[backend]
+    try:
+        db.session.execute(sa.text(drop))
+        db.session.execute(sa.update(AuditEntry).where(AuditEntry.seq == tampered)
+                           .values(reason="nothing happened"))
+        db.session.commit()
+        result = cli("audit", "verify")
+    finally:
+        db.session.rollback()
+        db.session.execute(sa.text(restore))  # the PostgreSQL schema is shared by later tests
+        db.session.commit()
+    assert result.exit_code == 1
+    assert f"entry {tampered}" in result.output
+
+
+def test_load_occupations_adds_the_catalogue_once(cli):
+    first, second = cli("load-occupations"), cli("load-occupations")
+    assert first.exit_code == second.exit_code == 0
+    assert f"{len(OCCUPATIONS)} occupations added" in first.output
+    assert "0 occupations added" in second.output
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Occupation)) == len(
+        OCCUPATIONS)
+
+
+def _counts() -> dict[str, int]:
+    return {table.name: db.session.scalar(sa.select(sa.func.count()).select_from(table))
+            for table in db.metadata.sorted_tables}
+
+
+def test_seed_demo_twice_yields_the_same_counts(cli):
+    first = cli("seed-demo")
+    assert first.exit_code == 0, first.output
+    after_first = _counts()
+    second = cli("seed-demo")
+    assert second.exit_code == 0, second.output
+    assert "nothing changed" in second.output
+    assert _counts() == after_first
+    assert after_first["workers"] == 60
+    assert cli("audit", "verify").exit_code == 0
+
+
+def test_seed_demo_if_empty_leaves_a_database_with_data_alone(cli, tree):
+    result = cli("seed-demo", "--if-empty")
+    assert result.exit_code == 0, result.output
+    assert "not loaded" in result.output
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Worker)) == 0
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Organisation)) == 6
+
+
+def test_seed_demo_if_empty_loads_an_empty_database_and_prints_the_logins(cli):
+    result = cli("seed-demo", "--if-empty")
+    assert result.exit_code == 0, result.output
+    assert "Demo2026!" in result.output
+    assert "nj_organiser" in result.output
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Worker)) == 60

@@ -1,0 +1,111 @@
+"""The demo data: a realistic tree, valid people, working logins, a verifiable audit chain."""
+
+
+import pytest
+import sqlalchemy as sa
+
+from competitions import demo
+from competitions.accounts.models import Role, User
+from competitions.audit.services import verify_chain
+from competitions.extensions import db
+from competitions.organisations.models import Organisation, OrgKind, Tier
+from competitions.promotion.levels import SkillLevel
+from competitions.registration.idcard import parse_id_number
+from competitions.registration.models import Worker
+from tests.conftest import login
+
+LEVEL_DIGIT = {SkillLevel.LEVEL_5: "5", SkillLevel.LEVEL_4: "4", SkillLevel.LEVEL_3: "3",
+               SkillLevel.LEVEL_2: "2", SkillLevel.LEVEL_1: "1"}
+
+
+@pytest.fixture
+def seeded(app):
+    """The demo data (conftest makes password hashing cheap)."""
+    demo.seed(echo=lambda *args: None)
+    db.session.commit()
+
+
+def _org(name) -> Organisation:
+    return db.session.scalar(sa.select(Organisation).where(Organisation.name == name))
+
+
+def test_the_demo_workers_are_the_same_on_every_run():
+    assert demo.worker_specs() == demo.worker_specs()
+
+
+def test_every_demo_worker_has_a_valid_id_number_from_their_city(seeded):
+    workers = db.session.scalars(sa.select(Worker)).all()
+    assert len(workers) == 60
+    assert len({w.id_number for w in workers}) == 60
+    for worker in workers:
+        identity = parse_id_number(worker.id_number)
+        assert (identity.birth_date, identity.sex) == (worker.birth_date, worker.sex)
+        assert 1966 <= worker.birth_date.year <= 2004
+        city = "南京" if worker.employer.is_within(_org("南京市总工会")) else "苏州"
+        assert worker.id_number[:6] in demo.REGIONS[city]
+
+
+def test_the_demo_tree_has_the_stated_shape(seeded):
+    national = db.session.scalar(sa.select(Organisation).where(Organisation.parent_id.is_(None)))
+    assert (national.name, national.tier) == ("中华全国总工会", Tier.NATIONAL)
+    province = _org("江苏省总工会")
+    assert (province.parent, province.tier) == (national, Tier.PROVINCIAL)
+    bureau = _org("江苏省人力资源和社会保障厅")
+    assert (bureau.parent, bureau.kind) == (province, OrgKind.HR_BUREAU)
+    for city in ("南京市总工会", "苏州市总工会"):
+        assert (_org(city).parent, _org(city).tier) == (province, Tier.CITY)
+    assert _org("南京钢铁集团有限公司").parent == _org("南京市总工会")
+    assert _org("苏州职业技术学院").kind is OrgKind.SCHOOL
+    assert _org("南京市江宁区总工会").tier is Tier.DISTRICT
+    for org in db.session.scalars(sa.select(Organisation)):
+        assert org.path == (org.parent.path if org.parent else "/") + f"{org.id}/"
+        assert org.parent is None or org.tier <= org.parent.tier
+
+
+def test_every_demo_worker_works_for_an_employer_and_levels_carry_certificates(seeded):
+    for worker in db.session.scalars(sa.select(Worker)):
+        assert worker.employer.kind.employs_workers
+        assert worker.occupation is not None
+        if worker.skill_level is None:
+            assert worker.skill_certificate_no is None
+        else:
+            assert len(worker.skill_certificate_no) == 22
+            assert worker.skill_certificate_no[16] == LEVEL_DIGIT[worker.skill_level]
+
+
+def test_the_demo_roles_are_granted_where_stated(seeded):
+    users = {u.username: u for u in db.session.scalars(sa.select(User))}
+    assert users["admin"].is_admin
+    assert users["nj_organiser"].manages(_org("南京钢铁集团有限公司"))
+    assert not users["nj_organiser"].manages(_org("苏州电气设备有限公司"))
+    assert users["js_hr"].has_role(Role.HR_OFFICER)
+    assert not users["judge01"].grants
+    with_accounts = db.session.scalars(sa.select(Worker).where(Worker.user_id.is_not(None))).all()
+    assert len(with_accounts) == demo.WORKER_LOGINS
+
+
+def test_the_demo_audit_chain_verifies(seeded):
+    checked, problem = verify_chain()
+    assert problem is None
+    assert checked > 60
+
+
+def test_every_demo_account_logs_in_with_the_demo_password(seeded, app):
+    for username in [account[0] for account in demo.ACCOUNTS] + ["worker01", "worker10"]:
+        client = app.test_client()
+        assert login(client, username, demo.DEMO_PASSWORD).status_code == 302, username
+        assert client.get("/accounts/dashboard").status_code == 200, username
+
+
+def test_the_demo_organiser_sees_their_city_on_the_dashboard(seeded, client):
+    login(client, "nj_organiser", demo.DEMO_PASSWORD)
+    page = client.get("/accounts/dashboard").get_data(as_text=True)
+    assert "南京市总工会" in page
+    assert "苏州市总工会" not in page
+
+
+def test_a_demo_worker_sees_their_employer_on_the_dashboard(seeded, client):
+    worker = db.session.scalar(sa.select(Worker).join(Worker.user)
+                               .where(User.username == "worker01"))
+    login(client, "worker01", demo.DEMO_PASSWORD)
+    assert worker.employer.name in client.get("/accounts/dashboard").get_data(as_text=True)

@@ -1,0 +1,106 @@
+"""Every route checks permissions: a sweep over the whole URL map, so a new route cannot
+forget its check. Per-role behaviour in detail lives in each area's own tests."""
+
+import re
+
+import pytest
+
+from competitions.accounts.models import Role, RoleGrant
+from competitions.extensions import db
+from competitions.registration.models import ImportBatch, Nomination
+from tests.factories import (
+    make_competition,
+    make_entry,
+    make_event,
+    make_organiser,
+    make_user,
+    make_worker,
+)
+
+# Routes anyone may use without logging in.
+PUBLIC = {"static", "public.home", "public.set_language", "accounts.login",
+          "accounts.logout", "registration.sign_up"}
+
+# Routes any signed-in user may use (each serves only the user's own data).
+ANY_USER = {"accounts.dashboard", "accounts.change_password",
+            "notifications.index", "notifications.mark_read", "registration.open_events",
+            "registration.my_entries", "registration.my_profile", "registration.register_self"}
+
+
+@pytest.fixture
+def objects(tree):
+    """One of everything, none of it belonging to the worker who probes the routes."""
+    organiser = make_organiser(tree.city, "city_organiser")
+    competition = make_competition(tree.city)
+    event = make_event(competition)
+    other_worker = make_worker(tree.firm, name="李四明", user=make_user("lisi"))
+    entry = make_entry(event, other_worker)
+    batch = ImportBatch(event=event, user_id=organiser.id, filename="a.xlsx", sha256="0" * 64,
+                        content=b"")
+    nomination = Nomination(event=event, worker=other_worker, nominated_by=tree.firm)
+    db.session.add_all([batch, nomination])
+    db.session.flush()
+    grant = db.session.query(RoleGrant).filter_by(user_id=organiser.id).one()
+    return {"org_id": tree.city.id, "user_id": organiser.id, "grant_id": grant.id,
+            "competition_id": competition.id, "event_id": event.id, "entry_id": entry.id,
+            "worker_id": other_worker.id, "batch_id": batch.id,
+            "nomination_id": nomination.id, "name": "open_registration",
+            "filename": "css/app.css"}
+
+
+def routes(app):
+    for rule in app.url_map.iter_rules():
+        methods = sorted(rule.methods - {"HEAD", "OPTIONS"})
+        yield rule, ("GET" if "GET" in methods else methods[0])
+
+
+def url_for_rule(rule, objects) -> str:
+    return re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(objects[m.group(1)]), rule.rule)
+
+
+def call(client, method, url):
+    return client.get(url) if method == "GET" else client.post(url, data={})
+
+
+def test_every_route_is_public_or_refuses_anonymous_visitors(app, client, objects):
+    db.session.commit()
+    for rule, method in routes(app):
+        if rule.endpoint in PUBLIC:
+            continue
+        response = call(client, method, url_for_rule(rule, objects))
+        assert response.status_code in (302, 401, 403), rule.endpoint
+        if response.status_code == 302:
+            assert "/accounts/login" in response.headers["Location"], rule.endpoint
+
+
+def test_a_worker_without_roles_is_refused_everywhere_but_their_own_pages(app, client, tree,
+                                                                           objects, login_as):
+    worker_user = make_user("zhangsan")
+    make_worker(tree.firm, user=worker_user, name="张三明")
+    db.session.commit()
+    login_as(worker_user)
+    for rule, method in routes(app):
+        if rule.endpoint in PUBLIC | ANY_USER:
+            continue
+        response = call(client, method, url_for_rule(rule, objects))
+        assert response.status_code in (403, 404), (rule.endpoint, response.status_code)
+
+
+def test_the_route_lists_name_real_endpoints(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert endpoints >= PUBLIC | ANY_USER
+
+
+def test_an_organiser_of_another_city_is_refused_on_this_citys_objects(app, client, tree,
+                                                                        objects, login_as):
+    outsider = make_organiser(tree.other_city, "suzhou_organiser")
+    db.session.commit()
+    login_as(outsider)
+    scoped = {"org_id", "competition_id", "event_id", "entry_id", "worker_id", "batch_id",
+              "nomination_id"}
+    for rule, method in routes(app):
+        if rule.endpoint in PUBLIC | ANY_USER or not set(rule.arguments) & scoped:
+            continue
+        response = call(client, method, url_for_rule(rule, objects))
+        assert response.status_code in (403, 404), (rule.endpoint, response.status_code)
+    assert Role.ORGANISER in {g.role for g in outsider.grants}
