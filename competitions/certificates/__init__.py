@@ -1,0 +1,1 @@
+"""Printable documents (certificates, check-in lists) rendered with reportlab."""

@@ -1,0 +1,83 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    DateTimeLocalField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from competitions.contests.models import CompetitionClass, EventGroup
+from competitions.organisations.models import Tier
+from competitions.promotion.levels import SkillLevel
+from competitions.results.honours import HonourTitle
+
+LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+def _optional_enum(enum_cls):
+    return lambda value: enum_cls(value) if value not in (None, "", "None") else None
+
+
+class CompetitionForm(FlaskForm):
+    name = StringField(_l("Competition name"), validators=[DataRequired(), Length(max=200)],
+                       description=_l("e.g. 2026年南京市职工职业技能大赛"))
+    year = IntegerField(_l("Year"), validators=[DataRequired(), NumberRange(2000, 2100)])
+    organiser_id = SelectField(_l("Organised by"), coerce=int)
+    tier = SelectField(_l("Tier"), choices=[t for t in Tier.choices() if t[0] != "international"],
+                       coerce=Tier.coerce)
+    competition_class = SelectField(_l("Class"), choices=CompetitionClass.choices(),
+                                    coerce=CompetitionClass.coerce)
+    # Browsers send and show datetime-local values as 2026-09-30T17:00 (local time).
+    registration_opens_at = DateTimeLocalField(_l("Registration opens"), format=LOCAL_FORMAT,
+                                               validators=[Optional()])
+    registration_closes_at = DateTimeLocalField(_l("Registration closes"), format=LOCAL_FORMAT,
+                                                validators=[Optional()])
+    starts_on = DateField(_l("Contest starts"), validators=[Optional()])
+    ends_on = DateField(_l("Contest ends"), validators=[Optional()])
+    feeds_id = SelectField(_l("Winners go on to"), coerce=int, validators=[Optional()],
+                           description=_l("A competition of a higher tier that this one feeds."))
+    advance_top_n = IntegerField(_l("Places that advance per event"), default=3,
+                                 validators=[DataRequired(), NumberRange(1, 100)])
+
+
+class EventForm(FlaskForm):
+    occupation_id = SelectField(_l("Occupation"), coerce=int)
+    group = SelectField(_l("Group"), choices=EventGroup.choices(), coerce=EventGroup.coerce)
+    team_size = IntegerField(_l("Team size"), default=1, validators=[NumberRange(1, 10)],
+                             description=_l("1 for an individual event."))
+    capacity = IntegerField(_l("Capacity"), validators=[Optional(), NumberRange(1, 100000)],
+                            description=_l("Leave empty for no limit."))
+    quota_per_org = IntegerField(_l("Quota per unit"), default=3,
+                                 validators=[Optional(), NumberRange(1, 1000)],
+                                 description=_l("Entries each nominating unit may send."))
+    min_age = IntegerField(_l("Minimum age"), default=16, validators=[Optional(),
+                                                                      NumberRange(10, 80)])
+    max_age = IntegerField(_l("Maximum age"), validators=[Optional(), NumberRange(10, 80)])
+    until_retirement = BooleanField(_l("Only until statutory retirement age"), default=True)
+    female_retirement_base = SelectField(
+        _l("Women's original retirement age"), coerce=int, default=55,
+        choices=[(55, _l("55 (cadres and most posts)")), (50, _l("50 (production workers)"))])
+    min_level = SelectField(_l("Lowest skill level"), coerce=_optional_enum(SkillLevel),
+                            choices=[("", _l("Any"))] + SkillLevel.choices(),
+                            validators=[Optional()])
+    max_level = SelectField(_l("Highest skill level"), coerce=_optional_enum(SkillLevel),
+                            choices=[("", _l("Any"))] + SkillLevel.choices(),
+                            validators=[Optional()])
+    barred_titles = SelectMultipleField(_l("Titles that bar entry"),
+                                        choices=HonourTitle.choices(), validators=[Optional()])
+    nomination_required = BooleanField(_l("A nomination is required"))
+
+
+class AppointForm(FlaskForm):
+    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=64)])
+    role = SelectField(_l("Role"), coerce=str)
+
+
+class ReasonForm(FlaskForm):
+    reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=1000)])

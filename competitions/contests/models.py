@@ -1,0 +1,131 @@
+"""Competitions (one contest edition) and their events (赛项)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from competitions.database import Base, LabelledEnum, enum_column_type, utcnow
+from competitions.organisations.models import Organisation, Tier
+from competitions.promotion.levels import SkillLevel
+from competitions.promotion.models import Occupation
+
+
+class CompetitionClass(LabelledEnum):
+    CLASS_1 = "class1", _l("Class I")
+    CLASS_2 = "class2", _l("Class II")
+    UNCLASSIFIED = "unclassified", _l("Unclassified")
+
+
+class CompetitionState(LabelledEnum):
+    """The competition's stage; events carry their own stage from the draw on (EventStage)."""
+
+    DRAFT = "draft", _l("Draft")
+    REGISTRATION = "registration", _l("Registration open")
+    REVIEW = "review", _l("Registration closed, under review")
+    DRAWN = "drawn", _l("Drawn")
+    FINAL = "final", _l("Final")
+    ARCHIVED = "archived", _l("Archived")
+
+
+class EventStage(LabelledEnum):
+    OPEN = "open", _l("Not drawn")
+    DRAWN = "drawn", _l("Drawn")
+    SCORING = "scoring", _l("Scoring")
+
+
+class EventGroup(LabelledEnum):
+    EMPLOYEE = "employee", _l("Employee group")
+    STUDENT = "student", _l("Student group")
+    TEACHER = "teacher", _l("Teacher group")
+
+
+class Competition(Base):
+    __tablename__ = "competitions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    year: Mapped[int]
+    tier: Mapped[Tier] = mapped_column(enum_column_type(Tier))
+    competition_class: Mapped[CompetitionClass] = mapped_column(
+        enum_column_type(CompetitionClass), default=CompetitionClass.UNCLASSIFIED)
+    organiser_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
+    state: Mapped[CompetitionState] = mapped_column(
+        enum_column_type(CompetitionState), default=CompetitionState.DRAFT, index=True)
+    registration_opens_at: Mapped[datetime | None]
+    registration_closes_at: Mapped[datetime | None]
+    starts_on: Mapped[date | None]
+    ends_on: Mapped[date | None]
+    feeds_id: Mapped[int | None] = mapped_column(sa.ForeignKey("competitions.id"), index=True)
+    advance_top_n: Mapped[int] = mapped_column(default=3)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    organiser: Mapped[Organisation] = relationship(lazy="joined")
+    feeds: Mapped[Competition | None] = relationship(remote_side=[id], foreign_keys=[feeds_id])
+    events: Mapped[list[Event]] = relationship(
+        back_populates="competition", order_by="Event.id", cascade="all, delete-orphan")
+
+    def __repr__(self) -> str:
+        return f"<Competition {self.id} {self.name}>"
+
+    def can_manage(self, user) -> bool:
+        """Organisers of the organising organisation (and admins) manage a competition."""
+        return user.is_authenticated and user.manages(self.organiser)
+
+    def is_registration_open(self, now: datetime) -> bool:
+        if self.state is not CompetitionState.REGISTRATION:
+            return False
+        if self.registration_opens_at and now < self.registration_opens_at:
+            return False
+        return not (self.registration_closes_at and now >= self.registration_closes_at)
+
+
+class Event(Base):
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    competition_id: Mapped[int] = mapped_column(sa.ForeignKey("competitions.id"), index=True)
+    occupation_id: Mapped[int] = mapped_column(sa.ForeignKey("occupations.id"))
+    group: Mapped[EventGroup] = mapped_column(enum_column_type(EventGroup))
+    team_size: Mapped[int] = mapped_column(default=1)  # 1: an individual event
+    capacity: Mapped[int | None]
+    quota_per_org: Mapped[int | None]  # None: no quota (add_event applies the usual 3)
+    min_age: Mapped[int | None]  # None: no minimum (add_event applies the usual 16)
+    max_age: Mapped[int | None]
+    until_retirement: Mapped[bool] = mapped_column(default=True)
+    female_retirement_base: Mapped[int] = mapped_column(default=55)
+    min_level: Mapped[SkillLevel | None] = mapped_column(
+        enum_column_type(SkillLevel, name="min_level"))
+    max_level: Mapped[SkillLevel | None] = mapped_column(
+        enum_column_type(SkillLevel, name="max_level"))
+    barred_titles: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    nomination_required: Mapped[bool] = mapped_column(default=False)
+    stage: Mapped[EventStage] = mapped_column(enum_column_type(EventStage),
+                                              default=EventStage.OPEN)
+    drawn_at: Mapped[datetime | None]
+    # Bumped by every registration: the UPDATE takes the row lock (PostgreSQL) or the write
+    # lock (SQLite) first, so capacity and quota checks run one at a time per event.
+    entry_counter: Mapped[int] = mapped_column(default=0)
+
+    competition: Mapped[Competition] = relationship(back_populates="events")
+    occupation: Mapped[Occupation] = relationship(lazy="joined")
+
+    __table_args__ = (
+        sa.UniqueConstraint("competition_id", "occupation_id", "group",
+                            name="uq_events_competition_occupation_group"),
+        sa.CheckConstraint("team_size >= 1", name="team_size_positive"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<Event {self.id} {self.occupation.name}>"
+
+    @property
+    def name(self) -> str:
+        return f"{self.occupation.name} · {self.group.label}"
+
+    @property
+    def is_team(self) -> bool:
+        return self.team_size > 1

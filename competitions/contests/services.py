@@ -1,0 +1,217 @@
+"""Creating competitions and events, and moving a competition through its stages."""
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import selectinload
+
+from competitions.audit.services import record
+from competitions.contests.models import (
+    Competition,
+    CompetitionClass,
+    CompetitionState,
+    Event,
+    EventStage,
+)
+from competitions.errors import DomainError, PermissionDenied
+from competitions.extensions import db
+from competitions.organisations.models import Organisation, Tier
+
+
+class InvalidCompetition(DomainError):
+    pass
+
+
+class TransitionRefused(DomainError):
+    pass
+
+
+COMPETITION_FIELDS = ("name", "year", "tier", "competition_class", "registration_opens_at",
+                      "registration_closes_at", "starts_on", "ends_on", "advance_top_n")
+EVENT_FIELDS = ("occupation", "group", "team_size", "capacity", "quota_per_org", "min_age",
+                "max_age", "until_retirement", "female_retirement_base", "min_level",
+                "max_level", "barred_titles", "nomination_required")
+
+
+def _snapshot(obj, fields) -> dict:
+    values = {name: getattr(obj, name) for name in fields}
+    if "occupation" in values:
+        values["occupation"] = values["occupation"].name if values["occupation"] else None
+    return values
+
+
+def _require_manager(actor, competition: Competition) -> None:
+    if not competition.can_manage(actor):
+        raise PermissionDenied(_l("You do not organise this competition."))
+
+
+def _check_competition(competition: Competition) -> None:
+    if competition.tier is Tier.INTERNATIONAL:
+        raise InvalidCompetition(_l("International competitions are not run on this platform."),
+                                 field="tier")
+    if competition.organiser.tier < competition.tier:
+        raise InvalidCompetition(_l(
+            "%(org)s is a %(org_tier)s organisation and cannot run a %(tier)s competition.",
+            org=competition.organiser.name, org_tier=competition.organiser.tier.label,
+            tier=competition.tier.label), field="tier")
+    opens, closes = competition.registration_opens_at, competition.registration_closes_at
+    if opens and closes and closes <= opens:
+        raise InvalidCompetition(_l("Registration must close after it opens."),
+                                 field="registration_closes_at")
+    starts, ends = competition.starts_on, competition.ends_on
+    if starts and ends and ends < starts:
+        raise InvalidCompetition(_l("The contest cannot end before it starts."), field="ends_on")
+    if closes and competition.starts_on and closes.date() > competition.starts_on:
+        raise InvalidCompetition(_l("Registration must close before the contest starts."),
+                                 field="registration_closes_at")
+    feeds = competition.feeds
+    if feeds is not None and not competition.tier < feeds.tier:
+        raise InvalidCompetition(_l(
+            "A competition can only feed a competition of a higher tier; %(name)s is %(tier)s.",
+            name=feeds.name, tier=feeds.tier.label), field="feeds_id")
+
+
+def create_competition(actor, organiser: Organisation, **values) -> Competition:
+    if not actor.manages(organiser):
+        raise PermissionDenied(_l("You do not manage %(name)s.", name=organiser.name))
+    values.setdefault("competition_class", CompetitionClass.UNCLASSIFIED)
+    competition = Competition(organiser=organiser, state=CompetitionState.DRAFT, **values)
+    _check_competition(competition)
+    db.session.add(competition)
+    db.session.flush()
+    record(actor, "competition.create", competition,
+           after=_snapshot(competition, COMPETITION_FIELDS))
+    return competition
+
+
+def update_competition(actor, competition: Competition, **values) -> Competition:
+    _require_manager(actor, competition)
+    if competition.state in (CompetitionState.FINAL, CompetitionState.ARCHIVED):
+        raise TransitionRefused(_l("A final competition cannot be edited."))
+    before = _snapshot(competition, COMPETITION_FIELDS + ("feeds_id",))
+    for key, value in values.items():
+        setattr(competition, key, value)
+    db.session.flush()
+    _check_competition(competition)
+    after = _snapshot(competition, COMPETITION_FIELDS + ("feeds_id",))
+    if before != after:
+        record(actor, "competition.update", competition, before=before, after=after)
+    return competition
+
+
+DEFAULT_QUOTA = 3  # 南京 2022: at most 3 entrants per unit per event
+DEFAULT_MIN_AGE = 16  # the legal working age
+
+
+def default_nomination_required(competition: Competition) -> bool:
+    """Above enterprise tier, entrants are nominated by their unit or a lower-tier contest."""
+    return competition.tier > Tier.ENTERPRISE
+
+
+def add_event(actor, competition: Competition, **values) -> Event:
+    _require_manager(actor, competition)
+    if competition.state not in (CompetitionState.DRAFT, CompetitionState.REGISTRATION):
+        raise TransitionRefused(_l("Events can only be added before registration closes."))
+    values.setdefault("nomination_required", default_nomination_required(competition))
+    values.setdefault("quota_per_org", DEFAULT_QUOTA)
+    values.setdefault("min_age", DEFAULT_MIN_AGE)
+    duplicate = db.session.scalar(sa.select(Event.id).where(
+        Event.competition_id == competition.id,
+        Event.occupation_id == values["occupation"].id, Event.group == values["group"]))
+    if duplicate is not None:
+        raise InvalidCompetition(_l("This competition already has an event for %(occ)s, "
+                                    "%(group)s.", occ=values["occupation"].name,
+                                    group=values["group"].label), field="occupation")
+    event = Event(competition=competition, **values)
+    _check_event(event)
+    db.session.add(event)
+    db.session.flush()
+    record(actor, "event.create", event, after=_snapshot(event, EVENT_FIELDS))
+    return event
+
+
+def update_event(actor, event: Event, **values) -> Event:
+    _require_manager(actor, event.competition)
+    if event.stage is not EventStage.OPEN:
+        raise TransitionRefused(_l("An event cannot be changed after its draw."))
+    before = _snapshot(event, EVENT_FIELDS)
+    for key, value in values.items():
+        setattr(event, key, value)
+    _check_event(event)
+    db.session.flush()
+    after = _snapshot(event, EVENT_FIELDS)
+    if before != after:
+        record(actor, "event.update", event, before=before, after=after)
+    return event
+
+
+def _check_event(event: Event) -> None:
+    if event.min_age is not None and event.max_age is not None and event.max_age < event.min_age:
+        raise InvalidCompetition(_l("The maximum age is below the minimum age."), field="max_age")
+    if event.min_level and event.max_level and event.max_level < event.min_level:
+        raise InvalidCompetition(_l("The highest skill level is below the lowest."),
+                                 field="max_level")
+    if event.capacity is not None and event.capacity < 1:
+        raise InvalidCompetition(_l("The capacity must be at least 1."), field="capacity")
+    if event.quota_per_org is not None and event.quota_per_org < 1:
+        raise InvalidCompetition(_l("The quota must be at least 1."), field="quota_per_org")
+
+
+# Transitions: name → (from states, to state, audit action).
+TRANSITIONS = {
+    "open_registration": ({CompetitionState.DRAFT, CompetitionState.REVIEW},
+                          CompetitionState.REGISTRATION),
+    "close_registration": ({CompetitionState.REGISTRATION}, CompetitionState.REVIEW),
+}
+
+
+def _preconditions(competition: Competition, name: str) -> None:
+    if name == "open_registration":
+        if not competition.events:
+            raise TransitionRefused(_l("Add at least one event before opening registration."))
+        if not competition.starts_on:
+            raise TransitionRefused(_l("Set the contest dates before opening registration."))
+        if any(event.stage is not EventStage.OPEN for event in competition.events):
+            raise TransitionRefused(_l("Registration cannot reopen once an event is drawn."))
+
+
+def transition(actor, competition: Competition, name: str) -> Competition:
+    """Move the competition along TRANSITIONS[name], or say why not."""
+    _require_manager(actor, competition)
+    sources, target = TRANSITIONS[name]
+    if competition.state not in sources:
+        raise TransitionRefused(_l("A competition in the stage “%(state)s” cannot do that.",
+                                   state=competition.state.label))
+    _preconditions(competition, name)
+    before = competition.state
+    competition.state = target
+    record(actor, f"competition.{name}", competition,
+           before={"state": before}, after={"state": target})
+    return competition
+
+
+def visible_competitions(user):
+    """Competitions a user organises (admins: all), newest first."""
+    stmt = sa.select(Competition).join(Competition.organiser)
+    if not user.is_admin:
+        stmt = stmt.where(Organisation.in_any_subtree(user.organiser_paths))
+    return stmt.order_by(Competition.year.desc(), Competition.id.desc())
+
+
+def open_competitions():
+    """Competitions taking registrations, for workers choosing an event."""
+    return (sa.select(Competition).where(Competition.state == CompetitionState.REGISTRATION)
+            .order_by(Competition.year.desc(), Competition.name))
+
+
+def officiating_competitions(user) -> list[tuple[Competition, list]]:
+    """Competitions where the user holds a competition-scoped role, with those roles."""
+    grants = [g for g in user.grants if g.competition_id is not None]
+    if not grants:
+        return []
+    competitions = db.session.scalars(sa.select(Competition).where(
+        Competition.id.in_({g.competition_id for g in grants}))
+        .options(selectinload(Competition.events))).all()
+    roles = {}
+    for grant in grants:
+        roles.setdefault(grant.competition_id, []).append(grant.role)
+    return [(c, roles[c.id]) for c in sorted(competitions, key=lambda c: -c.year)]

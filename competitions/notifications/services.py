@@ -1,0 +1,53 @@
+"""Sending, rendering and reading notifications."""
+
+import sqlalchemy as sa
+from flask import url_for
+from flask_babel import lazy_gettext as _l
+
+from competitions.database import utcnow
+from competitions.extensions import db
+from competitions.notifications.models import Notification
+
+
+def _entry_status(params):
+    from competitions.contests.models import EventGroup
+    from competitions.registration.models import EntryStatus
+    status = EntryStatus(params["status"]).label
+    # The event's name is rebuilt here so that its group label follows the reader's language.
+    event = (f"{params['occupation']} · {EventGroup(params['group']).label}"
+             if "group" in params else params["event"])
+    return (_l("Your entry for %(event)s: %(status)s.", event=event, status=status),
+            url_for("registration.my_entries"))
+
+
+# kind → function(params) -> (message, link)
+RENDERERS = {"entry_status": _entry_status}
+
+
+def notify(user_id: int, kind: str, **params) -> Notification:
+    if kind not in RENDERERS:
+        raise ValueError(f"unknown notification kind {kind}")
+    notification = Notification(user_id=user_id, kind=kind, params=params)
+    db.session.add(notification)
+    return notification
+
+
+def render(notification: Notification) -> tuple[str, str]:
+    message, link = RENDERERS[notification.kind](notification.params)
+    return str(message), link
+
+
+def unread_count(user) -> int:
+    return db.session.scalar(sa.select(sa.func.count(Notification.id)).where(
+        Notification.user_id == user.id, Notification.read_at.is_(None)))
+
+
+def recent(user, limit: int = 50) -> list[Notification]:
+    return list(db.session.scalars(
+        sa.select(Notification).where(Notification.user_id == user.id)
+        .order_by(Notification.id.desc()).limit(limit)))
+
+
+def mark_all_read(user) -> None:
+    db.session.execute(sa.update(Notification).where(
+        Notification.user_id == user.id, Notification.read_at.is_(None)).values(read_at=utcnow()))

@@ -1,0 +1,32 @@
+"""The signed-in user's notifications."""
+
+from flask import Blueprint, redirect, render_template, url_for
+from flask_login import current_user, login_required
+
+from competitions.extensions import db
+from competitions.notifications import services
+
+bp = Blueprint("notifications", __name__, url_prefix="/notifications")
+
+
+@bp.app_context_processor
+def unread_notifications():
+    """The unread count beside "Notifications" in the navigation, for signed-in users."""
+    if current_user and current_user.is_authenticated:
+        return {"unread_notifications": services.unread_count(current_user)}
+    return {"unread_notifications": 0}
+
+
+@bp.route("/")
+@login_required
+def index():
+    items = [(n, *services.render(n)) for n in services.recent(current_user)]
+    return render_template("notifications/index.html", items=items)
+
+
+@bp.route("/read", methods=["POST"])
+@login_required
+def mark_read():
+    services.mark_all_read(current_user)
+    db.session.commit()
+    return redirect(url_for("notifications.index"))
