@@ -46,11 +46,12 @@ def register_blueprints(app: Flask) -> None:
     from competitions.contests.views import bp as contests
     from competitions.notifications.views import bp as notifications
     from competitions.organisations.views import bp as organisations
+    from competitions.promotion.views import bp as promotion
     from competitions.public.views import bp as public
     from competitions.registration.views import bp as registration
 
     for blueprint in (public, accounts, organisations, contests, registration, notifications,
-                      audit):
+                      promotion, audit):
         app.register_blueprint(blueprint)
 
 

@@ -109,3 +109,48 @@ def test_a_demo_worker_sees_their_employer_on_the_dashboard(seeded, client):
                                .where(User.username == "worker01"))
     login(client, "worker01", demo.DEMO_PASSWORD)
     assert worker.employer.name in client.get("/accounts/dashboard").get_data(as_text=True)
+
+
+def test_the_demo_city_competition_feeds_the_provincial_one_and_has_a_drawn_event(seeded):
+    from competitions.contests.models import Competition, CompetitionState, EventStage
+    from competitions.demo.contests import NANJING, PROVINCIAL, SUZHOU
+    by_name = {c.name: c for c in db.session.scalars(sa.select(Competition))}
+    city, provincial, open_city = by_name[NANJING], by_name[PROVINCIAL], by_name[SUZHOU]
+    assert city.feeds is provincial and city.tier < provincial.tier
+    assert city.state is CompetitionState.REVIEW
+    assert open_city.state is CompetitionState.REGISTRATION
+    assert [e.stage for e in city.events] == [EventStage.DRAWN, EventStage.OPEN]
+
+
+def test_the_demo_entries_come_in_every_state_and_the_drawn_ones_are_coded(seeded):
+    from competitions.contests.models import Competition, EventStage
+    from competitions.demo.contests import NANJING
+    from competitions.registration.models import Entry, EntryStatus
+    city = db.session.scalar(sa.select(Competition).where(Competition.name == NANJING))
+    drawn, open_event = city.events
+    assert drawn.stage is EventStage.DRAWN
+    coded = db.session.scalars(sa.select(Entry).where(Entry.event_id == drawn.id)).all()
+    assert coded and all(e.blind_code and e.checkin_code and e.entry_number for e in coded)
+    states = set(db.session.scalars(sa.select(Entry.status).where(
+        Entry.event_id == open_event.id)))
+    assert states == set(EntryStatus)
+
+
+def test_the_demo_encryption_officer_sees_the_blind_codes(seeded, client):
+    from competitions.contests.models import Competition
+    from competitions.demo.contests import ENCRYPTION_OFFICER, NANJING
+    city = db.session.scalar(sa.select(Competition).where(Competition.name == NANJING))
+    login(client, ENCRYPTION_OFFICER[0], demo.DEMO_PASSWORD)
+    response = client.get(f"/registration/events/{city.events[0].id}/blind-codes")
+    assert response.status_code == 200
+
+
+def test_seeding_twice_adds_no_competition_or_entry(seeded):
+    from competitions.contests.models import Competition
+    from competitions.registration.models import Entry
+    before = (db.session.scalar(sa.select(sa.func.count(Competition.id))),
+              db.session.scalar(sa.select(sa.func.count(Entry.id))))
+    created = demo.seed(echo=lambda *args: None)
+    assert created["competitions"] == 0 and created["entries"] == 0
+    assert before == (db.session.scalar(sa.select(sa.func.count(Competition.id))),
+                      db.session.scalar(sa.select(sa.func.count(Entry.id))))

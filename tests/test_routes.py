@@ -44,7 +44,8 @@ def objects(tree):
     return {"org_id": tree.city.id, "user_id": organiser.id, "grant_id": grant.id,
             "competition_id": competition.id, "event_id": event.id, "entry_id": entry.id,
             "worker_id": other_worker.id, "batch_id": batch.id,
-            "nomination_id": nomination.id, "name": "open_registration",
+            "nomination_id": nomination.id, "occupation_id": event.occupation_id,
+            "name": "open_registration",
             "filename": "css/app.css"}
 
 

@@ -20,6 +20,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from competitions.contests.models import EventGroup
 from competitions.extensions import db
 from competitions.organisations.models import Organisation
 from competitions.organisations.services import search_organisations
@@ -57,6 +58,9 @@ class WorkerForm(FlaskForm):
                               choices=[("", "—"), *SkillLevel.choices()])
     skill_certificate_no = StringField(_l("Skill certificate number"),
                                        validators=[Optional(), Length(max=32)])
+    group = SelectField(_l("Competes in"), choices=EventGroup.choices(),
+                        coerce=EventGroup.coerce, default=EventGroup.EMPLOYEE.value,
+                        description=_l("The group of events the person may enter."))
 
     def fill_choices(self, employer_query: str, *, within: list[str] | None,
                      keep: Organisation | None = None) -> None:

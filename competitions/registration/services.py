@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 
 from competitions.accounts.services import create_user
 from competitions.audit.services import record
+from competitions.contests.models import EventGroup
 from competitions.errors import DomainError, PermissionDenied
 from competitions.extensions import db
 from competitions.masking import mask_id_number, mask_phone
@@ -40,6 +41,7 @@ class WorkerDetails:
     occupation: Occupation | None = None
     skill_level: SkillLevel | None = None
     skill_certificate_no: str | None = None
+    group: EventGroup = EventGroup.EMPLOYEE
 
 
 def normalise_phone(phone: str | None) -> str | None:
@@ -81,7 +83,7 @@ def _validated(details: WorkerDetails, exclude: Worker | None = None) -> dict:
         "name": name, "id_number": identity.number, "birth_date": identity.birth_date,
         "sex": identity.sex, "phone": normalise_phone(details.phone), "employer": employer,
         "occupation": details.occupation, "skill_level": details.skill_level,
-        "skill_certificate_no": certificate,
+        "skill_certificate_no": certificate, "group": details.group,
     }
 
 
@@ -92,6 +94,7 @@ def _snapshot(worker: Worker) -> dict:
         "phone": mask_phone(worker.phone), "employer_id": worker.employer.id,
         "occupation_id": worker.occupation.id if worker.occupation else None,
         "skill_level": worker.skill_level, "skill_certificate_no": worker.skill_certificate_no,
+        "group": worker.group,
     }
 
 

@@ -38,7 +38,7 @@ def _details(form: WorkerForm) -> services.WorkerDetails:
         occupation=(db.session.get(Occupation, form.occupation.data)
                     if form.occupation.data else None),
         skill_level=form.skill_level.data,
-        skill_certificate_no=form.skill_certificate_no.data)
+        skill_certificate_no=form.skill_certificate_no.data, group=form.group.data)
 
 
 def _show_worker(worker: Worker):
@@ -132,7 +132,8 @@ def edit_worker(worker_id):
     form = WorkerForm(data={
         "name": worker.name, "id_number": worker.id_number, "phone": worker.phone,
         "employer": worker.employer_id, "occupation": worker.occupation_id,
-        "skill_level": worker.skill_level, "skill_certificate_no": worker.skill_certificate_no})
+        "skill_level": worker.skill_level, "skill_certificate_no": worker.skill_certificate_no,
+        "group": worker.group.value})
     form.fill_choices(_employer_query(), within=_organiser_reach(), keep=worker.employer)
     if form.validate_on_submit():
         try:

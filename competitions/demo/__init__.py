@@ -16,6 +16,7 @@ from stdnum.cn import ric
 
 from competitions.accounts.models import SYSTEM, Role, User
 from competitions.accounts.services import create_user, grant_role
+from competitions.demo.contests import ENCRYPTION_OFFICER, NANJING, seed_competitions
 from competitions.extensions import db
 from competitions.organisations.models import Organisation, OrgKind, Tier
 from competitions.organisations.services import create_organisation
@@ -250,10 +251,11 @@ def _workers(orgs, created) -> None:
 def seed(echo=click.echo) -> dict[str, int]:
     """Load whatever part of the demo data is missing; return how much was created."""
     created = {"occupations": len(ensure_occupations(SYSTEM)), "organisations": 0,
-               "accounts": 0, "workers": 0}
+               "accounts": 0, "workers": 0, "competitions": 0, "entries": 0}
     orgs = _organisations(TREE, None, created)
     _accounts(orgs, created)
     _workers(orgs, created)
+    seed_competitions(created, DEMO_PASSWORD)
     if any(created.values()):
         echo("Demo data loaded: " + ", ".join(f"{n} {what}" for what, n in created.items()) + ".")
     else:
@@ -270,4 +272,6 @@ def print_logins(echo=click.echo) -> None:
     echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
     for username, _name, _role, _org, note in ACCOUNTS:
         echo(f"  {username:<16} {note}")
-    echo(f"  worker01 … worker{WORKER_LOGINS:02d}  workers with a profile")
+    echo(f"  {ENCRYPTION_OFFICER[0]:<16} encryption officer, {NANJING}")
+    echo(f"  worker01 … worker{WORKER_LOGINS:02d}  workers with a profile (worker01: an entry "
+         "in the Nanjing contest; worker07-10: Suzhou, open for registration)")
