@@ -154,3 +154,14 @@ def test_seeding_twice_adds_no_competition_or_entry(seeded):
     assert created["competitions"] == 0 and created["entries"] == 0
     assert before == (db.session.scalar(sa.select(sa.func.count(Competition.id))),
                       db.session.scalar(sa.select(sa.func.count(Entry.id))))
+
+
+@pytest.mark.parametrize("username", ["worker07", "worker08", "worker09"])
+def test_suzhou_demo_workers_can_register_themselves_in_the_open_competition(seeded, username):
+    from competitions.contests.models import Competition
+    from competitions.demo.contests import SUZHOU
+    from competitions.registration import entries
+    open_city = db.session.scalar(sa.select(Competition).where(Competition.name == SUZHOU))
+    user = db.session.scalar(sa.select(User).where(User.username == username))
+    entry = entries.register(user, open_city.events[0], [user.worker])
+    assert entry.members[0].worker is user.worker

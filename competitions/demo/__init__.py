@@ -274,4 +274,4 @@ def print_logins(echo=click.echo) -> None:
         echo(f"  {username:<16} {note}")
     echo(f"  {ENCRYPTION_OFFICER[0]:<16} encryption officer, {NANJING}")
     echo(f"  worker01 … worker{WORKER_LOGINS:02d}  workers with a profile (worker01: an entry "
-         "in the Nanjing contest; worker07-10: Suzhou, open for registration)")
+         "in the Nanjing contest; worker07-09: Suzhou, open for registration)")

@@ -103,7 +103,11 @@ def seed_competitions(created: dict, password: str) -> None:
     # Suzhou: open for registration, no nomination needed; a few entries waiting.
     open_city = _competition(sz, suzhou, SUZHOU, Tier.CITY, date(2027, 3, 20),
                              ["电工", "焊工"], nomination_required=False)
-    # Workers with a login are left free to register themselves.
-    _register_some(sz, open_city.events[0], [w for w in _workers_of(suzhou) if not w.user_id], 3)
+    # One entry per employer, so that quota is left for the workers who log in themselves.
+    one_each = {}
+    for worker in _workers_of(suzhou):
+        if not worker.user_id:
+            one_each.setdefault(worker.employer_id, worker)
+    _register_some(sz, open_city.events[0], list(one_each.values()), 3)
     created["competitions"] = 3
     created["entries"] = len(welders) + len(pending_endorsement) + len(others) + 3
