@@ -14,20 +14,19 @@ import io
 import sys
 import tempfile
 import time
-import uuid
 from datetime import date, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
 from openpyxl import Workbook
-from sqlalchemy.engine import make_url
 from stdnum.cn import ric
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from scratch import scratch_postgres  # bench/scratch.py
+
 from competitions import create_app  # noqa: E402
 from competitions.accounts.models import Role, RoleGrant, User  # noqa: E402
-from competitions.config import normalise_database_url  # noqa: E402
 from competitions.contests.models import (  # noqa: E402
     Competition,
     CompetitionState,
@@ -177,20 +176,9 @@ def main() -> None:
         run(f"sqlite:///{scratch}/bench.sqlite", args.rows, args.existing, args.employers)
 
     if args.database_url:
-        server = make_url(normalise_database_url(args.database_url))
-        name = f"bench_import_{uuid.uuid4().hex[:10]}"
-        admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            version = conn.execute(sa.text("SHOW server_version")).scalar()
-            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-        try:
-            print(f"PostgreSQL {version}, {args.rows:,} rows (database {name})")
-            run(server.set(database=name).render_as_string(hide_password=False),
-                args.rows, args.existing, args.employers)
-        finally:
-            with admin.connect() as conn:
-                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
+        with scratch_postgres(args.database_url, "bench_import") as (url, version):
+            print(f"PostgreSQL {version}, {args.rows:,} rows")
+            run(url, args.rows, args.existing, args.employers)
 
 
 if __name__ == "__main__":

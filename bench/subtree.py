@@ -15,17 +15,16 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 import sqlalchemy as sa
-from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from scratch import scratch_postgres  # bench/scratch.py
+
 from competitions import create_app  # noqa: E402
 from competitions.accounts.models import SYSTEM  # noqa: E402
-from competitions.config import normalise_database_url  # noqa: E402
 from competitions.extensions import db  # noqa: E402
 from competitions.organisations import services  # noqa: E402
 from competitions.organisations.models import Organisation, OrgKind, Tier  # noqa: E402
@@ -183,20 +182,9 @@ def main() -> None:
         run(f"sqlite:///{scratch}/bench.sqlite", args.count, args.repeat)
 
     if args.database_url:
-        server = make_url(normalise_database_url(args.database_url))
-        name = f"bench_subtree_{uuid.uuid4().hex[:10]}"
-        admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            version = conn.execute(sa.text("SHOW server_version")).scalar()
-            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-        try:
-            print(f"PostgreSQL {version}, {args.count:,} organisations (database {name})")
-            run(server.set(database=name).render_as_string(hide_password=False),
-                args.count, args.repeat)
-        finally:
-            with admin.connect() as conn:
-                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
+        with scratch_postgres(args.database_url, "bench_subtree") as (url, version):
+            print(f"PostgreSQL {version}, {args.count:,} organisations")
+            run(url, args.count, args.repeat)
 
 
 if __name__ == "__main__":
