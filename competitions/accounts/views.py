@@ -14,7 +14,7 @@ from competitions.database import utcnow
 from competitions.errors import DomainError
 from competitions.extensions import db
 from competitions.forms import apply_error, is_safe_next
-from competitions.organisations.services import managed_roots
+from competitions.organisations.services import count_subtree, managed_roots
 
 bp = Blueprint("accounts", __name__, url_prefix="/accounts")
 
@@ -55,7 +55,6 @@ def logout():
 @bp.route("/dashboard")
 @login_required
 def dashboard():
-    from competitions.organisations.services import count_subtree
     roots = managed_roots(current_user) if (current_user.is_admin or
                                             current_user.is_organiser) else []
     sizes = {org.id: count_subtree(org) for org in roots}

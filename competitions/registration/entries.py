@@ -91,7 +91,7 @@ def refusals_for(worker: Worker, event: Event) -> list:
     return eligibility_table([worker], [event])[(worker.id, event.id)]
 
 
-def _lock_event(event: Event) -> None:
+def lock_event(event: Event) -> None:
     """Serialise registrations per event: the UPDATE takes the row (or database) write lock."""
     db.session.execute(sa.update(Event).where(Event.id == event.id)
                        .values(entry_counter=Event.entry_counter + 1)
@@ -138,7 +138,7 @@ def register(actor, event: Event, workers: list[Worker], *, team_name: str | Non
             raise RegistrationRefused(
                 _l("%(name)s is not eligible: %(reasons)s", name=worker.name,
                    reasons=" ".join(str(r) for r in refusals)), rule=refusals[0].rule)
-    _lock_event(event)
+    lock_event(event)
     taken = db.session.scalars(sa.select(Worker.name).join(EntryMember).where(
         EntryMember.event_id == event.id, EntryMember.active,
         EntryMember.worker_id.in_([w.id for w in workers]))).all()

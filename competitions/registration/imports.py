@@ -21,7 +21,7 @@ from competitions.notifications.services import notify
 from competitions.organisations.models import Organisation, OrgKind
 from competitions.promotion.levels import SkillLevel
 from competitions.registration.eligibility import check_eligibility
-from competitions.registration.entries import entrant_facts, event_rules, quota_unit
+from competitions.registration.entries import entrant_facts, event_rules, lock_event, quota_unit
 from competitions.registration.idcard import InvalidIdNumber, parse_id_number
 from competitions.registration.import_sheet import (  # noqa: F401  (re-exported)
     COLUMN_NAMES,
@@ -340,11 +340,9 @@ def confirm(actor, batch: ImportBatch, now=None) -> ImportPlan:
         raise ImportRejected(_l("This file has already been imported."))
     event = batch.event
     check_importable(event, now)
-    # Lock the event before counting places, as registration does, so quotas and capacity
-    # hold against registrations arriving meanwhile.
-    db.session.execute(sa.update(Event).where(Event.id == event.id)
-                       .values(entry_counter=Event.entry_counter + 1)
-                       .execution_options(synchronize_session=False))
+    # Lock the event before counting places, so quotas and capacity hold against
+    # registrations arriving meanwhile.
+    lock_event(event)
     plan = preview(actor, batch)
     if not plan.ok:
         raise ImportRejected(_l("The file has errors; nothing was imported."))
