@@ -3,7 +3,20 @@
 from competitions.accounts.models import RoleGrant, User  # noqa: F401
 from competitions.audit.models import AuditEntry, AuditHead  # noqa: F401
 from competitions.contests.models import Competition, Event  # noqa: F401
-from competitions.judging.models import Component, Criterion, MarkingScheme  # noqa: F401
+from competitions.judging.models import (  # noqa: F401
+    Component,
+    Criterion,
+    DeclaredConflict,
+    ImportedMark,
+    Mark,
+    MarkingScheme,
+    PanelSeat,
+    Penalty,
+    ScoreImport,
+    ScoreSheet,
+    SignOff,
+    Timing,
+)
 from competitions.notifications.models import Notification  # noqa: F401
 from competitions.organisations.models import Organisation  # noqa: F401
 from competitions.promotion.models import Occupation  # noqa: F401

@@ -134,3 +134,69 @@ def make_entry(event, worker=None, *, status=EntryStatus.APPROVED, unit=None,
     db.session.add(entry)
     db.session.flush()
     return entry
+
+
+class MarkingSetup:
+    """A drawn city event ready for marking (DESIGN.md §4): theory 30 % imported (T1), practical
+    70 % of a measurement (A1, one judge) and a judgement (B1, a panel of 3).
+
+    Judges: `conflicted` works for 南京钢铁集团 like two of the four entrants; `judge2` and
+    `judge3` work elsewhere; `reserve` sits fourth on B1's panel and steps in for `conflicted`.
+    """
+
+    def __init__(self, tree, *, start=True):
+        from decimal import Decimal as D
+
+        from competitions.judging import panels, services, signoff
+        from competitions.judging.models import Aggregation, ComponentKind, CriterionKind
+        from competitions.registration.draw import draw_event
+
+        self.tree = tree
+        self.organiser = make_organiser(tree.city, f"organiser{next(_counter)}")
+        self.competition = make_competition(tree.city, state=CompetitionState.REVIEW)
+        self.event = make_event(self.competition)
+        self.steel_rolling = make_enterprise(tree.firm, "南钢轧钢厂")
+        self.elsewhere = [make_enterprise(tree.city, f"南京企业{i}") for i in range(3)]
+        employers = [tree.firm, self.steel_rolling, self.elsewhere[0], self.elsewhere[1]]
+        names = ["王大明", "李小红", "赵志强", "陈美玲"]
+        self.workers = [make_worker(unit, name=name, phone=f"1391234567{i}")
+                        for i, (unit, name) in enumerate(zip(employers, names, strict=True))]
+        self.entries = [make_entry(self.event, w) for w in self.workers]
+        draw_event(self.organiser, self.event)
+
+        def official(role, username, employer):
+            user = make_user(username, display_name=f"{username}裁判", employer=employer)
+            db.session.add(RoleGrant(user=user, role=role, event_id=self.event.id))
+            db.session.flush()
+            return user
+
+        n = next(_counter)
+        self.chief = official(Role.CHIEF_JUDGE, f"chief{n}", self.elsewhere[2])
+        self.conflicted = official(Role.JUDGE, f"conflicted{n}", tree.firm)
+        self.judge2 = official(Role.JUDGE, f"judgetwo{n}", self.elsewhere[2])
+        self.judge3 = official(Role.JUDGE, f"judgethree{n}", tree.other_firm)
+        self.reserve = official(Role.JUDGE, f"reserve{n}", tree.other_firm)
+
+        self.scheme = services.scheme_for(self.organiser, self.event)
+        theory = services.add_component(self.organiser, self.scheme, name="理论",
+                                        kind=ComponentKind.THEORY, weight=D(30))
+        practical = services.add_component(self.organiser, self.scheme, name="实操",
+                                           kind=ComponentKind.PRACTICAL, weight=D(70))
+        self.t1 = services.add_criterion(self.organiser, theory, code="T1", description="理论考试",
+                                         max_mark=D(100), kind=CriterionKind.IMPORTED)
+        self.a1 = services.add_criterion(self.organiser, practical, code="A1",
+                                         description="尺寸精度", max_mark=D(40),
+                                         kind=CriterionKind.MEASUREMENT)
+        self.b1 = services.add_criterion(self.organiser, practical, code="B1",
+                                         description="焊缝外观", max_mark=D(60),
+                                         kind=CriterionKind.JUDGEMENT, panel_size=3,
+                                         aggregation=Aggregation.MEAN)
+        panels.set_panel(self.organiser, self.a1, [self.judge2])
+        panels.set_panel(self.organiser, self.b1,
+                         [self.conflicted, self.judge2, self.judge3, self.reserve])
+        if start:
+            signoff.start_marking(self.chief, self.event)
+        db.session.flush()
+
+    def code(self, index: int) -> str:
+        return self.entries[index].blind_code

@@ -58,6 +58,9 @@ class User(UserMixin, Base):
     password_hash: Mapped[str] = mapped_column(sa.String(255))
     locale: Mapped[str | None] = mapped_column(sa.String(8))
     active: Mapped[bool] = mapped_column(default=True)
+    # The unit the user works for, when it is not known from a worker profile: judges' conflicts
+    # of interest are checked against it.
+    employer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisations.id"))
     # Throttling state lives in the database so that it holds across processes and hosts.
     failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None]
@@ -74,6 +77,14 @@ class User(UserMixin, Base):
     worker: Mapped[Worker | None] = relationship(  # noqa: F821
         back_populates="user", uselist=False, lazy="selectin"
     )
+    employer: Mapped[Organisation | None] = relationship(foreign_keys=[employer_id])
+
+    @property
+    def unit(self) -> Organisation | None:
+        """Where the user works: the account's own unit, else their worker profile's employer."""
+        if self.employer is not None:
+            return self.employer
+        return self.worker.employer if self.worker is not None else None
 
     def __repr__(self) -> str:
         return f"<User {self.username}>"

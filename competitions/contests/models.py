@@ -35,6 +35,7 @@ class EventStage(LabelledEnum):
     OPEN = "open", _l("Not drawn")
     DRAWN = "drawn", _l("Drawn")
     SCORING = "scoring", _l("Scoring")
+    SIGNED_OFF = "signed_off", _l("Signed off")
 
 
 class EventGroup(LabelledEnum):

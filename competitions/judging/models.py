@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from competitions.accounts.models import User
 from competitions.contests.models import Event
 from competitions.database import Base, LabelledEnum, enum_column_type, utcnow
 
@@ -22,6 +23,7 @@ class ComponentKind(LabelledEnum):
 class CriterionKind(LabelledEnum):
     MEASUREMENT = "measurement", _l("Measurement (one judge)")
     JUDGEMENT = "judgement", _l("Judgement (a panel)")
+    IMPORTED = "imported", _l("Imported score (exam system)")
 
 
 class Aggregation(LabelledEnum):
@@ -38,6 +40,9 @@ class MarkingScheme(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id"), unique=True)
     locked_at: Mapped[datetime | None]  # set when marking starts; no edits after
+    # A panel whose marks for one criterion differ by more than this percentage of the
+    # criterion's maximum is flagged for discussion before sign-off.
+    spread_threshold: Mapped[Decimal] = mapped_column(sa.Numeric(5, 2), default=Decimal(20))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     event: Mapped[Event] = relationship()
@@ -96,3 +101,179 @@ class Criterion(Base):
         sa.CheckConstraint("panel_size >= 1", name="panel_size_positive"),
         sa.UniqueConstraint("component_id", "code", name="uq_scheme_criteria_code"),
     )
+
+    @property
+    def is_marked_by_judges(self) -> bool:
+        return self.kind is not CriterionKind.IMPORTED
+
+
+class PanelSeat(Base):
+    """A judge on a criterion's panel. The first `panel_size` judges free of conflict with an
+    entrant mark it; later seats are reserves who step in for a conflicted judge."""
+
+    __tablename__ = "panel_seats"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    criterion_id: Mapped[int] = mapped_column(sa.ForeignKey("scheme_criteria.id"), index=True)
+    judge_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+
+    criterion: Mapped[Criterion] = relationship()
+    judge: Mapped[User] = relationship(lazy="joined")
+
+    __table_args__ = (sa.UniqueConstraint("criterion_id", "judge_id",
+                                          name="uq_panel_seats_judge"),)
+
+
+class DeclaredConflict(Base):
+    """A judge's own declaration that they must not mark an entry (knows the entrant, …)."""
+
+    __tablename__ = "declared_conflicts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id"), index=True)
+    entry_id: Mapped[int] = mapped_column(sa.ForeignKey("entries.id"))
+    judge_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    reason: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    judge: Mapped[User] = relationship(lazy="joined")
+
+    __table_args__ = (sa.UniqueConstraint("entry_id", "judge_id",
+                                          name="uq_declared_conflicts_judge"),)
+
+
+class SheetStatus(LabelledEnum):
+    DRAFT = "draft", _l("Draft")
+    SUBMITTED = "submitted", _l("Submitted")
+
+
+class ScoreSheet(Base):
+    """One judge's marks for one entry. `version` rises with every change, so a form opened
+    before someone else's change is recognised as stale instead of overwriting it."""
+
+    __tablename__ = "score_sheets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id"), index=True)
+    entry_id: Mapped[int] = mapped_column(sa.ForeignKey("entries.id"), index=True)
+    judge_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    status: Mapped[SheetStatus] = mapped_column(enum_column_type(SheetStatus),
+                                                default=SheetStatus.DRAFT)
+    version: Mapped[int] = mapped_column(default=0)
+    submitted_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    judge: Mapped[User] = relationship(lazy="joined")
+    marks: Mapped[list[Mark]] = relationship(back_populates="sheet", lazy="selectin",
+                                             cascade="all, delete-orphan")
+
+    __table_args__ = (sa.UniqueConstraint("entry_id", "judge_id", name="uq_score_sheets_judge"),)
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.status is SheetStatus.SUBMITTED
+
+
+class Mark(Base):
+    """One judge's mark for one criterion of one entry (评分)."""
+
+    __tablename__ = "marks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sheet_id: Mapped[int] = mapped_column(sa.ForeignKey("score_sheets.id"))
+    criterion_id: Mapped[int] = mapped_column(sa.ForeignKey("scheme_criteria.id"), index=True)
+    value: Mapped[Decimal] = mapped_column(sa.Numeric(6, 2))
+
+    sheet: Mapped[ScoreSheet] = relationship(back_populates="marks")
+
+    __table_args__ = (
+        sa.UniqueConstraint("sheet_id", "criterion_id", name="uq_marks_criterion"),
+        sa.CheckConstraint("value >= 0", name="value_not_negative"),
+    )
+
+
+class ImportedMark(Base):
+    """A score taken from the exam system's spreadsheet (theory), one per entry and criterion."""
+
+    __tablename__ = "imported_marks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id"), index=True)
+    entry_id: Mapped[int] = mapped_column(sa.ForeignKey("entries.id"))
+    criterion_id: Mapped[int] = mapped_column(sa.ForeignKey("scheme_criteria.id"))
+    value: Mapped[Decimal] = mapped_column(sa.Numeric(6, 2))
+    batch_id: Mapped[int | None] = mapped_column(sa.ForeignKey("score_imports.id"))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        sa.UniqueConstraint("entry_id", "criterion_id", name="uq_imported_marks_criterion"),
+        sa.CheckConstraint("value >= 0", name="value_not_negative"),
+    )
+
+
+class ScoreImport(Base):
+    """An uploaded exam-system spreadsheet, kept until it is confirmed (and as a record after)."""
+
+    __tablename__ = "score_imports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id"), index=True)
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    filename: Mapped[str] = mapped_column(sa.String(200))
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    content: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    imported_at: Mapped[datetime | None]
+
+    event: Mapped[Event] = relationship()
+
+
+class Timing(Base):
+    """Time an entry used (for the tie-break), recorded by the chief judge."""
+
+    __tablename__ = "timings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id"), index=True)
+    entry_id: Mapped[int] = mapped_column(sa.ForeignKey("entries.id"), unique=True)
+    seconds: Mapped[int]
+    recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (sa.CheckConstraint("seconds >= 0", name="seconds_not_negative"),)
+
+
+class Penalty(Base):
+    """Points deducted from one component's score (out of 100), with the reason."""
+
+    __tablename__ = "penalties"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id"), index=True)
+    entry_id: Mapped[int] = mapped_column(sa.ForeignKey("entries.id"), index=True)
+    component_id: Mapped[int] = mapped_column(sa.ForeignKey("scheme_components.id"))
+    points: Mapped[Decimal] = mapped_column(sa.Numeric(6, 2))
+    reason: Mapped[str] = mapped_column(sa.Text)
+    recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    withdrawn_at: Mapped[datetime | None]
+
+    component: Mapped[Component] = relationship(lazy="joined")
+
+    __table_args__ = (sa.CheckConstraint("points > 0", name="points_positive"),)
+
+
+class SignOff(Base):
+    """The chief judge's sign-off of an event; a correction afterwards voids it."""
+
+    __tablename__ = "sign_offs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id"), index=True)
+    signed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    signed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    voided_at: Mapped[datetime | None]
+    void_reason: Mapped[str | None] = mapped_column(sa.Text)
+
+    signed_by: Mapped[User | None] = relationship(lazy="joined")

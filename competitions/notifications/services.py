@@ -20,8 +20,15 @@ def _entry_status(params):
             url_for("registration.my_entries"))
 
 
+def _sheet_returned(params):
+    return (_l("The chief judge returned your score sheet for %(code)s: %(reason)s",
+               code=params["blind_code"], reason=params["reason"]),
+            url_for("judging.score_sheet", event_id=params["event_id"],
+                    blind_code=params["blind_code"]))
+
+
 # kind → function(params) -> (message, link)
-RENDERERS = {"entry_status": _entry_status}
+RENDERERS = {"entry_status": _entry_status, "sheet_returned": _sheet_returned}
 
 
 def notify(user_id: int, kind: str, **params) -> Notification:

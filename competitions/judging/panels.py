@@ -1,0 +1,280 @@
+"""Panels: who marks which entry on which criterion, with conflicts of interest kept out.
+
+The chief judge seats judges on each criterion in order. For every entry, the first
+`panel_size` seated judges who are free of conflict mark it; reserves further down step in for
+a judge who works in the entrant's unit or enterprise, whose unit is unknown, or who declared a
+conflict. Everything here is computed from the seats, so nothing goes stale when a judge
+declares a conflict or a reserve is added.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import selectinload
+
+from competitions.accounts.models import Role, RoleGrant, User
+from competitions.audit.services import record
+from competitions.contests.models import Event, EventStage
+from competitions.errors import DomainError, PermissionDenied
+from competitions.extensions import db
+from competitions.judging import conflicts, scoring
+from competitions.judging.models import (
+    Criterion,
+    DeclaredConflict,
+    Mark,
+    MarkingScheme,
+    PanelSeat,
+    ScoreSheet,
+    SheetStatus,
+)
+from competitions.organisations.models import Organisation, OrgKind
+from competitions.registration.models import Entry, EntryStatus
+
+UNIT_UNKNOWN = "unknown"
+DECLARED = "declared"
+
+EXCLUSION_REASONS = {
+    conflicts.SAME_UNIT: _l("works in the entrant's unit"),
+    conflicts.SAME_ENTERPRISE: _l("works in the entrant's enterprise group"),
+    UNIT_UNKNOWN: _l("the judge's unit is not recorded, so conflicts cannot be checked"),
+    DECLARED: _l("declared a conflict"),
+}
+
+
+class PanelError(DomainError):
+    pass
+
+
+@dataclass
+class PanelCell:
+    """One entry × one judge-marked criterion: who should mark it and the submitted marks."""
+
+    entry_id: int
+    blind_code: str
+    criterion: Criterion
+    panel: list[int]
+    marks: dict[int, Decimal] = field(default_factory=dict)
+    excluded: dict[int, str] = field(default_factory=dict)  # judge id → reason key
+
+    @property
+    def is_staffed(self) -> bool:
+        return len(self.panel) == self.criterion.panel_size
+
+    @property
+    def complete(self) -> bool:
+        return self.is_staffed and all(judge in self.marks for judge in self.panel)
+
+    @property
+    def aggregate(self) -> Decimal | None:
+        if not self.complete:
+            return None
+        return scoring.panel_mark([self.marks[j] for j in self.panel],
+                                  self.criterion.aggregation.value)
+
+    @property
+    def spread(self) -> Decimal | None:
+        """Highest minus lowest submitted mark, as a percentage of the criterion's maximum."""
+        if len(self.marks) < 2:
+            return None
+        values = self.marks.values()
+        return (max(values) - min(values)) * 100 / self.criterion.max_mark
+
+
+def is_judge(user, event: Event) -> bool:
+    return user.is_authenticated and any(
+        g.role is Role.JUDGE and g.event_id == event.id for g in user.grants)
+
+
+def is_chief_judge(user, event: Event) -> bool:
+    return user.is_authenticated and any(
+        g.role is Role.CHIEF_JUDGE and g.event_id == event.id for g in user.grants)
+
+
+def can_manage_panels(user, event: Event) -> bool:
+    """The chief judge seats the panels; organisers and admins may too."""
+    return is_chief_judge(user, event) or event.competition.can_manage(user)
+
+
+def event_judges(event: Event) -> list[User]:
+    """The judges appointed to the event, by name."""
+    return list(db.session.scalars(
+        sa.select(User).join(RoleGrant, RoleGrant.user_id == User.id)
+        .where(RoleGrant.event_id == event.id, RoleGrant.role == Role.JUDGE)
+        .order_by(User.display_name, User.id)))
+
+
+def judged_criteria(event: Event) -> list[Criterion]:
+    scheme = db.session.scalar(sa.select(MarkingScheme).where(MarkingScheme.event_id == event.id))
+    if scheme is None:
+        return []
+    return [c for component in scheme.components for c in component.criteria
+            if c.is_marked_by_judges]
+
+
+def seats_by_criterion(criteria: Iterable[Criterion]) -> dict[int, list[PanelSeat]]:
+    ids = [c.id for c in criteria]
+    seats: dict[int, list[PanelSeat]] = defaultdict(list)
+    for seat in db.session.scalars(sa.select(PanelSeat).where(PanelSeat.criterion_id.in_(ids))
+                                   .order_by(PanelSeat.criterion_id, PanelSeat.position)):
+        seats[seat.criterion_id].append(seat)
+    return seats
+
+
+def set_panel(actor, criterion: Criterion, judges: list[User]) -> None:
+    """Seat `judges` on the criterion in this order (markers first, then reserves)."""
+    event = criterion.component.scheme.event
+    if not can_manage_panels(actor, event):
+        raise PermissionDenied(_l("Only the chief judge or the organisers seat the panels."))
+    if event.stage is EventStage.SIGNED_OFF:
+        raise PanelError(_l("The event is signed off."))
+    appointed = {j.id for j in event_judges(event)}
+    for judge in judges:
+        if judge.id not in appointed:
+            raise PanelError(_l("%(name)s is not a judge of this event.",
+                                name=judge.display_name), field="judges")
+    if len({j.id for j in judges}) != len(judges):
+        raise PanelError(_l("A judge can hold only one seat on a panel."), field="judges")
+    current = seats_by_criterion([criterion])[criterion.id]
+    before = [seat.judge.username for seat in current]
+    removed = {seat.judge_id for seat in current} - {j.id for j in judges}
+    if removed and _has_marks(criterion, removed):
+        raise PanelError(_l("A judge who has already marked this criterion cannot be removed."),
+                         field="judges")
+    for seat in current:
+        db.session.delete(seat)
+    db.session.flush()
+    for position, judge in enumerate(judges):
+        db.session.add(PanelSeat(criterion_id=criterion.id, judge_id=judge.id,
+                                 position=position))
+    db.session.flush()
+    record(actor, "panel.set", criterion, before={"judges": before},
+           after={"judges": [j.username for j in judges]})
+
+
+def _has_marks(criterion: Criterion, judge_ids: set[int]) -> bool:
+    return db.session.scalar(sa.select(sa.func.count(Mark.id)).join(ScoreSheet).where(
+        Mark.criterion_id == criterion.id, ScoreSheet.judge_id.in_(judge_ids))) > 0
+
+
+def organisation_chains(org_ids: Iterable[int]) -> dict[int, conflicts.Chain]:
+    """Each organisation's chain from the root, as (id, is enterprise), in two queries."""
+    org_ids = set(org_ids)
+    if not org_ids:
+        return {}
+    paths = dict(db.session.execute(
+        sa.select(Organisation.id, Organisation.path).where(Organisation.id.in_(org_ids))).all())
+    ancestry = {org_id: [int(p) for p in path.strip("/").split("/")]
+                for org_id, path in paths.items()}
+    every = {a for chain in ancestry.values() for a in chain}
+    kinds = dict(db.session.execute(
+        sa.select(Organisation.id, Organisation.kind).where(Organisation.id.in_(every))).all())
+    return {org_id: [(a, kinds[a] is OrgKind.ENTERPRISE) for a in chain]
+            for org_id, chain in ancestry.items()}
+
+
+def drawn_entries(event: Event, blind_codes: Iterable[str] | None = None) -> list[Entry]:
+    stmt = (sa.select(Entry).where(Entry.event_id == event.id,
+                                   Entry.status == EntryStatus.APPROVED,
+                                   Entry.blind_code.is_not(None))
+            .options(selectinload(Entry.members)).order_by(Entry.blind_code))
+    if blind_codes is not None:
+        stmt = stmt.where(Entry.blind_code.in_(list(blind_codes)))
+    return list(db.session.scalars(stmt))
+
+
+def panel_cells(event: Event, entries: list[Entry] | None = None) -> list[PanelCell]:
+    """Every drawn entry × judge-marked criterion (or just `entries`), with the panel that
+    marks it, the judges kept off it and why, and the submitted marks."""
+    criteria = judged_criteria(event)
+    entries = drawn_entries(event) if entries is None else entries
+    if not criteria or not entries:
+        return []
+    seats = seats_by_criterion(criteria)
+    judges = {seat.judge_id: seat.judge for rows in seats.values() for seat in rows}
+    judge_units = {judge_id: (judge.unit.id if judge.unit else None)
+                   for judge_id, judge in judges.items()}
+    member_units = {entry.id: [m.worker.employer_id for m in entry.members if m.active]
+                    for entry in entries}
+    chains = organisation_chains(
+        {u for u in judge_units.values() if u} | {u for us in member_units.values() for u in us})
+    declared = {(d.entry_id, d.judge_id) for d in db.session.scalars(
+        sa.select(DeclaredConflict).where(DeclaredConflict.event_id == event.id))}
+    submitted = _submitted_marks(event, [e.id for e in entries])
+
+    cells = []
+    for entry in entries:
+        excluded: dict[int, str] = {}
+        for judge_id, unit in judge_units.items():
+            if (entry.id, judge_id) in declared:
+                excluded[judge_id] = DECLARED
+            elif unit is None:
+                excluded[judge_id] = UNIT_UNKNOWN
+            else:
+                reason = next(filter(None, (
+                    conflicts.conflict_reason(chains[unit], chains[member])
+                    for member in member_units[entry.id])), None)
+                if reason:
+                    excluded[judge_id] = reason
+        for criterion in criteria:
+            seated = [seat.judge_id for seat in seats[criterion.id]]
+            panel = conflicts.allocate_panel(seated, criterion.panel_size, excluded)
+            marks = {judge: value for (judge, value) in
+                     submitted.get((entry.id, criterion.id), {}).items() if judge in panel}
+            cells.append(PanelCell(
+                entry_id=entry.id, blind_code=entry.blind_code, criterion=criterion,
+                panel=panel, marks=marks,
+                excluded={j: r for j, r in excluded.items() if j in seated}))
+    return cells
+
+
+def _submitted_marks(event: Event, entry_ids: list[int]) -> dict[tuple[int, int], dict]:
+    rows = db.session.execute(
+        sa.select(ScoreSheet.entry_id, Mark.criterion_id, ScoreSheet.judge_id, Mark.value)
+        .join(Mark, Mark.sheet_id == ScoreSheet.id)
+        .where(ScoreSheet.event_id == event.id, ScoreSheet.entry_id.in_(entry_ids),
+               ScoreSheet.status == SheetStatus.SUBMITTED))
+    found: dict[tuple[int, int], dict] = defaultdict(dict)
+    for entry_id, criterion_id, judge_id, value in rows:
+        found[(entry_id, criterion_id)][judge_id] = value
+    return found
+
+
+def staffing_gaps(cells: list[PanelCell]) -> list[PanelCell]:
+    """Cells whose panel cannot be filled without a judge in conflict."""
+    return [cell for cell in cells if not cell.is_staffed]
+
+
+def criteria_for_judge(cells: list[PanelCell], judge_id: int) -> dict[str, list[Criterion]]:
+    """The criteria the judge marks, by blind code (only entries they mark appear)."""
+    work: dict[str, list[Criterion]] = defaultdict(list)
+    for cell in cells:
+        if judge_id in cell.panel:
+            work[cell.blind_code].append(cell.criterion)
+    return dict(work)
+
+
+def declare_conflict(judge: User, event: Event, entry: Entry, reason: str) -> DeclaredConflict:
+    """A judge takes themself off an entry; a reserve steps in and their marks stop counting."""
+    if not is_judge(judge, event):
+        raise PermissionDenied(_l("Only the event's judges declare conflicts."))
+    if event.stage is EventStage.SIGNED_OFF:
+        raise PanelError(_l("The event is signed off."))
+    if not reason.strip():
+        raise PanelError(_l("Say why you cannot mark this entrant."), field="reason")
+    existing = db.session.scalar(sa.select(DeclaredConflict).where(
+        DeclaredConflict.entry_id == entry.id, DeclaredConflict.judge_id == judge.id))
+    if existing is not None:  # declared twice (a double submit): one declaration
+        return existing
+    declaration = DeclaredConflict(event_id=event.id, entry_id=entry.id, judge_id=judge.id,
+                                   reason=reason.strip())
+    db.session.add(declaration)
+    db.session.flush()
+    record(judge, "conflict.declare", ("Entry", entry.id),
+           after={"judge": judge.username, "reason": declaration.reason})
+    return declaration
