@@ -44,14 +44,15 @@ def register_blueprints(app: Flask) -> None:
     from competitions.accounts.views import bp as accounts
     from competitions.audit.views import bp as audit
     from competitions.contests.views import bp as contests
+    from competitions.judging.views import bp as judging
     from competitions.notifications.views import bp as notifications
     from competitions.organisations.views import bp as organisations
     from competitions.promotion.views import bp as promotion
     from competitions.public.views import bp as public
     from competitions.registration.views import bp as registration
 
-    for blueprint in (public, accounts, organisations, contests, registration, notifications,
-                      promotion, audit):
+    for blueprint in (public, accounts, organisations, contests, registration, judging,
+                      notifications, promotion, audit):
         app.register_blueprint(blueprint)
 
 

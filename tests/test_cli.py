@@ -115,3 +115,22 @@ def test_seed_demo_if_empty_loads_an_empty_database_and_prints_the_logins(cli):
     assert "Demo2026!" in result.output
     assert "nj_organiser" in result.output
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Worker)) == 60
+
+
+def test_audit_verify_finds_a_mark_changed_behind_the_applications_back(cli, tree):
+    from decimal import Decimal
+
+    from competitions.judging import marking
+    from competitions.judging.models import Mark
+    from tests.factories import MarkingSetup
+
+    setup = MarkingSetup(tree)
+    marking.save_sheet(setup.judge2, setup.event, setup.code(0), {setup.a1.id: Decimal(20)},
+                       version=0)
+    db.session.commit()
+    assert cli("audit", "verify").exit_code == 0
+    db.session.execute(sa.update(Mark).values(value=Decimal(40)))  # a forged mark
+    db.session.commit()
+    result = cli("audit", "verify")
+    assert result.exit_code == 1
+    assert "stored 40.00, recorded 20.00" in result.output

@@ -79,7 +79,7 @@ def test_the_demo_roles_are_granted_where_stated(seeded):
     assert users["nj_organiser"].manages(_org("南京钢铁集团有限公司"))
     assert not users["nj_organiser"].manages(_org("苏州电气设备有限公司"))
     assert users["js_hr"].has_role(Role.HR_OFFICER)
-    assert not users["judge01"].grants
+    assert [g.role for g in users["judge01"].grants] == [Role.CHIEF_JUDGE]
     with_accounts = db.session.scalars(sa.select(Worker).where(Worker.user_id.is_not(None))).all()
     assert len(with_accounts) == demo.WORKER_LOGINS
 
@@ -119,7 +119,7 @@ def test_the_demo_city_competition_feeds_the_provincial_one_and_has_a_drawn_even
     assert city.feeds is provincial and city.tier < provincial.tier
     assert city.state is CompetitionState.REVIEW
     assert open_city.state is CompetitionState.REGISTRATION
-    assert [e.stage for e in city.events] == [EventStage.DRAWN, EventStage.OPEN]
+    assert [e.stage for e in city.events] == [EventStage.SCORING, EventStage.OPEN]
 
 
 def test_the_demo_entries_come_in_every_state_and_the_drawn_ones_are_coded(seeded):
@@ -128,7 +128,7 @@ def test_the_demo_entries_come_in_every_state_and_the_drawn_ones_are_coded(seede
     from competitions.registration.models import Entry, EntryStatus
     city = db.session.scalar(sa.select(Competition).where(Competition.name == NANJING))
     drawn, open_event = city.events
-    assert drawn.stage is EventStage.DRAWN
+    assert drawn.stage is EventStage.SCORING
     coded = db.session.scalars(sa.select(Entry).where(Entry.event_id == drawn.id)).all()
     assert coded and all(e.blind_code and e.checkin_code and e.entry_number for e in coded)
     states = set(db.session.scalars(sa.select(Entry.status).where(
@@ -165,3 +165,21 @@ def test_suzhou_demo_workers_can_register_themselves_in_the_open_competition(see
     user = db.session.scalar(sa.select(User).where(User.username == username))
     entry = entries.register(user, open_city.events[0], [user.worker])
     assert entry.members[0].worker is user.worker
+
+
+def test_the_demo_welding_event_is_being_marked_with_a_conflict_kept_out(seeded):
+    from competitions.contests.models import Competition
+    from competitions.demo.contests import NANJING
+    from competitions.judging import panels, signoff
+
+    city = db.session.scalar(sa.select(Competition).where(Competition.name == NANJING))
+    welding = city.events[0]
+    state = signoff.overview(welding)
+    assert not state.complete and not state.gaps and state.flagged
+    nisco = {e.id for e in panels.drawn_entries(welding)
+             if any(m.worker.employer.name == "南京钢铁集团有限公司" for m in e.members)}
+    judge02 = db.session.scalar(sa.select(User).where(User.username == "judge02"))
+    assert nisco
+    for cell in state.cells:
+        if cell.criterion.code != "A1":  # judge02 sits on the judgement panels only
+            assert (judge02.id in cell.panel) is (cell.entry_id not in nisco)

@@ -34,7 +34,8 @@ def submit_all(setup, b1_marks=(D(50), D(51), D(52))):
                     values[criterion.id] = D(30)
                 else:
                     cell = next(c for c in panels.panel_cells(setup.event)
-                                if c.blind_code == work.blind_code and c.criterion.id == setup.b1.id)
+                                if c.blind_code == work.blind_code
+                                and c.criterion.id == setup.b1.id)
                     values[criterion.id] = b1_marks[cell.panel.index(judge.id)]
             marking.save_sheet(judge, setup.event, work.blind_code, values,
                                version=work.version, submit=True)

@@ -2,13 +2,18 @@
 forget its check. Per-role behaviour in detail lives in each area's own tests."""
 
 import re
+from decimal import Decimal
 
 import pytest
+import sqlalchemy as sa
 
 from competitions.accounts.models import Role, RoleGrant
 from competitions.extensions import db
+from competitions.judging import marking, signoff
+from competitions.judging.models import ScoreImport, ScoreSheet
 from competitions.registration.models import ImportBatch, Nomination
 from tests.factories import (
+    MarkingSetup,
     make_competition,
     make_entry,
     make_event,
@@ -41,11 +46,23 @@ def objects(tree):
     db.session.add_all([batch, nomination])
     db.session.flush()
     grant = db.session.query(RoleGrant).filter_by(user_id=organiser.id).one()
+    judged = MarkingSetup(tree)
+    marking.save_sheet(judged.judge2, judged.event, judged.code(0), {judged.a1.id: Decimal(1)},
+                       version=0)
+    penalty = signoff.add_penalty(judged.chief, judged.event, judged.entries[0],
+                                  judged.scheme.components[1], Decimal(1), "违规")
+    score_import = ScoreImport(event=judged.event, filename="t.xlsx", sha256="0" * 64,
+                               content=b"")
+    db.session.add(score_import)
+    db.session.flush()
     return {"org_id": tree.city.id, "user_id": organiser.id, "grant_id": grant.id,
             "competition_id": competition.id, "event_id": event.id, "entry_id": entry.id,
             "worker_id": other_worker.id, "batch_id": batch.id,
             "nomination_id": nomination.id, "occupation_id": event.occupation_id,
             "name": "open_registration",
+            "component_id": judged.scheme.components[0].id, "criterion_id": judged.b1.id,
+            "blind_code": judged.code(0), "sheet_id": db.session.scalar(sa.select(ScoreSheet.id)),
+            "penalty_id": penalty.id, "score_import_id": score_import.id,
             "filename": "css/app.css"}
 
 
@@ -98,7 +115,8 @@ def test_an_organiser_of_another_city_is_refused_on_this_citys_objects(app, clie
     db.session.commit()
     login_as(outsider)
     scoped = {"org_id", "competition_id", "event_id", "entry_id", "worker_id", "batch_id",
-              "nomination_id"}
+              "nomination_id", "component_id", "criterion_id", "blind_code", "sheet_id",
+              "penalty_id", "score_import_id"}
     for rule, method in routes(app):
         if rule.endpoint in PUBLIC | ANY_USER or not set(rule.arguments) & scoped:
             continue

@@ -74,10 +74,11 @@ ACCOUNTS = [
     ("sz_organiser", "顾晓燕", Role.ORGANISER, "苏州市总工会", "organiser, 苏州市总工会"),
     ("nisco_organiser", "孙海波", Role.ORGANISER, "南京钢铁集团有限公司",
      "organiser, 南京钢铁集团有限公司"),
-    ("judge01", "吴志强", None, None, "judge (no event yet)"),
-    ("judge02", "沈慧敏", None, None, "judge (no event yet)"),
-    ("judge03", "陆永康", None, None, "judge (no event yet)"),
-    ("judge04", "朱静怡", None, None, "judge (no event yet)"),
+    ("judge01", "吴志强", None, None, "chief judge, Nanjing welding (marking under way)"),
+    ("judge02", "沈慧敏", None, None, "judge, Nanjing welding (works at 南京钢铁集团)"),
+    ("judge03", "陆永康", None, None, "judge, Nanjing welding"),
+    ("judge04", "朱静怡", None, None, "judge, Nanjing welding (two drafts left)"),
+    ("judge05", "许文华", None, None, "judge, Nanjing welding (reserve on the panels)"),
 ]
 WORKER_LOGINS = 10  # workers worker01 … worker10 can log in
 

@@ -12,6 +12,7 @@ from competitions.accounts.models import Role, User
 from competitions.accounts.services import create_user, grant_role
 from competitions.contests import services as contests
 from competitions.contests.models import Competition, CompetitionClass, EventGroup
+from competitions.demo.judging import seed_judging
 from competitions.errors import DomainError
 from competitions.extensions import db
 from competitions.organisations.models import Organisation, Tier
@@ -100,6 +101,7 @@ def seed_competitions(created: dict, password: str) -> None:
     officer = create_user(None, username=ENCRYPTION_OFFICER[0], password=password,
                           display_name=ENCRYPTION_OFFICER[1])
     grant_role(nj, officer, Role.ENCRYPTION_OFFICER, competition_id=city.id)
+    seed_judging(NANJING)
     # Suzhou: open for registration, no nomination needed; a few entries waiting.
     open_city = _competition(sz, suzhou, SUZHOU, Tier.CITY, date(2027, 3, 20),
                              ["电工", "焊工"], nomination_required=False)

@@ -21,7 +21,7 @@ from competitions.errors import DomainError, NotFound, PermissionDenied
 from competitions.extensions import db
 from competitions.judging import panels
 from competitions.judging.models import Criterion, Mark, ScoreSheet, SheetStatus
-from competitions.judging.scoring import MarkError, check_mark
+from competitions.judging.scoring import MarkError, check_mark, plain
 from competitions.notifications.services import notify
 from competitions.registration.models import Entry
 
@@ -110,8 +110,8 @@ def open_sheet(judge: User, event: Event, blind_code: str) -> JudgeSheet:
 
 def mark_error(error: MarkError, criterion: Criterion) -> str:
     if error.reason == "range":
-        return str(_l("Enter a mark from 0 to %(max)s.", max=criterion.max_mark.normalize()))
-    return str(_l("Marks go in steps of %(step)s.", step=criterion.step.normalize()))
+        return str(_l("Enter a mark from 0 to %(max)s.", max=plain(criterion.max_mark)))
+    return str(_l("Marks go in steps of %(step)s.", step=plain(criterion.step)))
 
 
 def _validate(criteria: list[Criterion], values: dict[int, Decimal | None],

@@ -19,6 +19,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
 from competitions.accounts.models import Role, RoleGrant, User
+from competitions.accounts.services import grant_role, revoke_grant
 from competitions.audit.services import record
 from competitions.contests.models import Event, EventStage
 from competitions.errors import DomainError, PermissionDenied
@@ -278,3 +279,49 @@ def declare_conflict(judge: User, event: Event, entry: Entry, reason: str) -> De
     record(judge, "conflict.declare", ("Entry", entry.id),
            after={"judge": judge.username, "reason": declaration.reason})
     return declaration
+
+
+OFFICIAL_ROLES = (Role.CHIEF_JUDGE, Role.JUDGE)
+
+
+def event_officials(event: Event) -> list[RoleGrant]:
+    """The event's chief judge and judges, chief first."""
+    grants = db.session.scalars(sa.select(RoleGrant).join(User, User.id == RoleGrant.user_id)
+                                .where(RoleGrant.event_id == event.id,
+                                       RoleGrant.role.in_(OFFICIAL_ROLES))
+                                .order_by(User.display_name, User.id)).all()
+    return sorted(grants, key=lambda g: g.role is not Role.CHIEF_JUDGE)
+
+
+def appoint_official(actor, event: Event, user: User, role: Role,
+                     unit: Organisation | None = None) -> RoleGrant:
+    """Appoint a judge or the (one) chief judge. The judge's unit must be known, since it is
+    what keeps them off entrants of their own unit; `unit` records it on their account."""
+    if role not in OFFICIAL_ROLES:
+        raise PanelError(_l("Appoint judges or the chief judge here."), field="role")
+    if event.stage is EventStage.SIGNED_OFF:
+        raise PanelError(_l("The event is signed off."))
+    if role is Role.CHIEF_JUDGE and any(g.role is Role.CHIEF_JUDGE
+                                        for g in event_officials(event)):
+        raise PanelError(_l("The event already has a chief judge; revoke them first."),
+                         field="role")
+    if unit is not None and unit.id != getattr(user.unit, "id", None):
+        record(actor, "user.unit", user, before={"unit_id": getattr(user.unit, "id", None)},
+               after={"unit_id": unit.id})
+        user.employer = unit
+    if role is Role.JUDGE and user.unit is None:
+        raise PanelError(_l("Record the judge's unit: it keeps them off entrants from their "
+                            "own unit."), field="unit")
+    return grant_role(actor, user, role, event_id=event.id)
+
+
+def remove_official(actor, grant: RoleGrant) -> None:
+    """Revoke an event appointment; refused while the judge still holds panel seats."""
+    event = db.session.get(Event, grant.event_id)
+    seated = db.session.scalar(sa.select(sa.func.count(PanelSeat.id)).where(
+        PanelSeat.judge_id == grant.user_id,
+        PanelSeat.criterion_id.in_([c.id for c in judged_criteria(event)])))
+    if seated:
+        raise PanelError(_l("%(name)s still sits on panels; take them off the panels first.",
+                            name=grant.user.display_name))
+    revoke_grant(actor, grant)

@@ -27,6 +27,11 @@ def check_mark(mark: Decimal, maximum: Decimal, step: Decimal) -> Decimal:
     return mark
 
 
+def plain(value: Decimal) -> str:
+    """A mark as people write it: 40, 0.5, 12.25 (never 4E+1 or 40.00)."""
+    return format(value.normalize(), "f")
+
+
 def mean(marks: Sequence[Decimal]) -> Decimal:
     return sum(marks, Decimal(0)) / len(marks)
 

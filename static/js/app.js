@@ -8,10 +8,11 @@ document.addEventListener("DOMContentLoaded", () => {
   });
   // Disable submit buttons once a form is sent, so a double click posts once.
   document.querySelectorAll("form").forEach((form) => {
-    form.addEventListener("submit", () => {
-      form.querySelectorAll("button[type=submit]").forEach((b) => {
-        setTimeout(() => { b.disabled = true; }, 0);
-      });
+    form.addEventListener("submit", (event) => {
+      setTimeout(() => {
+        if (event.defaultPrevented) return;  // a check refused it: the user tries again
+        form.querySelectorAll("button[type=submit]").forEach((b) => { b.disabled = true; });
+      }, 0);
     });
   });
 });

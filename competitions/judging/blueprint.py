@@ -1,0 +1,3 @@
+from flask import Blueprint
+
+bp = Blueprint("judging", __name__, url_prefix="/judging")
