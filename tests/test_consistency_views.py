@@ -21,7 +21,6 @@ from competitions.judging.models import (
     ScoreSheet,
     SheetStatus,
 )
-from competitions.judging.views import reports  # noqa: F401  (registers the route)
 from competitions.registration.draw import draw_event
 from tests.factories import (
     make_admin,

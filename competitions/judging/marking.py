@@ -186,11 +186,14 @@ def _apply(sheet: ScoreSheet, criteria: list[Criterion],
 
 
 def save_sheet(judge: User, event: Event, blind_code: str, values: dict[int, Decimal | None],
-               *, version: int, submit: bool = False) -> ScoreSheet:
+               *, version: int, submit: bool = False, work: JudgeSheet | None = None
+               ) -> ScoreSheet:
     """Save the judge's marks (blank fields stay blank in a draft); with `submit`, every mark
-    is needed and the sheet locks. `version` is the one the form was opened at."""
+    is needed and the sheet locks. `version` is the one the form was opened at; `work` is the
+    caller's open_sheet() for this judge and code, if it has one (saves recomputing panels)."""
     require_marking_open(event)
-    work = open_sheet(judge, event, blind_code)
+    if work is None or work.blind_code != blind_code or work.event is not event:
+        work = open_sheet(judge, event, blind_code)
     allowed = {c.id for c in work.criteria}
     if set(values) - allowed:
         raise PermissionDenied(_l("You do not mark these criteria for this entry."))

@@ -102,7 +102,7 @@ def score_sheet(event_id, blind_code):
     submit = request.form.get("action") == "submit"
     try:
         marking.save_sheet(current_user, event, blind_code, values,
-                           version=form.version.data, submit=submit)
+                           version=form.version.data, submit=submit, work=work)
     except marking.SheetInvalid as invalid:
         db.session.rollback()
         flash(invalid.message, "error")

@@ -1,0 +1,439 @@
+"""Judges saving marks through gunicorn: concurrent HTTP clients against a drawn event (PostgreSQL).
+
+    python bench/mark_bench.py [--database-url postgresql://postgres@127.0.0.1:5432/postgres]
+                               [--workers 4] [--clients 8] [--entries 20] [--judges 6]
+                               [--criteria 3] [--drafts 0] [--double-click]
+
+Creates a scratch database on the server, seeds a drawn event in scoring (`--entries` entrants
+from Nanjing firms; `--judges` judges from a Suzhou firm, so nobody is in conflict; one
+measurement criterion marked by one judge and judgement criteria marked by panels of three,
+seated in turn so that every judge has work), starts `gunicorn -w <workers> wsgi:app` on a free
+local port, and runs `--clients` HTTP clients at once (threads with urllib and a cookie jar),
+each logged in as a judge through the login form. For every sheet of its judge a client GETs
+the score sheet (for the CSRF token, the version and the mark fields), optionally saves
+`--drafts` drafts, then submits; with `--double-click` every form is posted twice at once. It
+prints saves per second, POST latency percentiles and the responses by status, then checks the
+database: one sheet per judge and entry, every mark there, the audit chain intact. It prints
+figures and never asserts.
+"""
+
+import argparse
+import http.cookiejar
+import math
+import os
+import random
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import sqlalchemy as sa
+from stdnum.cn import ric
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from scratch import scratch_postgres  # bench/scratch.py
+
+from competitions import create_app  # noqa: E402
+from competitions.accounts.models import Role, RoleGrant, User  # noqa: E402
+from competitions.audit.models import AuditEntry  # noqa: E402
+from competitions.audit.services import verify_chain  # noqa: E402
+from competitions.contests.models import (  # noqa: E402
+    Competition,
+    CompetitionState,
+    Event,
+    EventGroup,
+)
+from competitions.extensions import db  # noqa: E402
+from competitions.judging import marking, panels, services, signoff  # noqa: E402
+from competitions.judging.models import (  # noqa: E402
+    Aggregation,
+    ComponentKind,
+    CriterionKind,
+    Mark,
+    ScoreSheet,
+    SheetStatus,
+)
+from competitions.organisations.models import Organisation, OrgKind, Tier  # noqa: E402
+from competitions.promotion.models import Occupation  # noqa: E402
+from competitions.registration.draw import draw_event  # noqa: E402
+from competitions.registration.models import (  # noqa: E402
+    Entry,
+    EntryMember,
+    EntryStatus,
+    Worker,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+PASSWORD = "bench-password-1"
+SECRET_KEY = "mark-bench-secret"
+PANEL = 3  # judges on each judgement criterion
+HIDDEN = re.compile(r'<input[^>]*\bname="(csrf_token|version)"[^>]*>')
+MARK_FIELD = re.compile(r'<input[^>]*\bname="mark-(\d+)"[^>]*>')
+
+
+def attribute(tag: str, name: str) -> str:
+    found = re.search(rf'\b{name}="([^"]*)"', tag)
+    return found.group(1) if found else ""
+
+
+# --- seeding ----------------------------------------------------------------------------------
+
+def org(name, kind, tier, parent=None) -> Organisation:
+    node = Organisation(name=name, kind=kind, tier=tier, parent=parent)
+    db.session.add(node)
+    db.session.flush()
+    node.path = (parent.path if parent else "/") + f"{node.id}/"
+    return node
+
+
+def id_number(i: int) -> str:
+    body = f"320102{date(1975, 1, 1) + timedelta(days=i):%Y%m%d}{(i % 500) * 2 + 1:03d}"
+    return body + ric.calc_check_digit(body + "0")
+
+
+def seed(entries: int, judges: int, criteria: int) -> tuple[int, dict[str, int]]:
+    """A drawn event in scoring; returns its id and the judges' usernames → ids."""
+    province = org("江苏省总工会", OrgKind.UNION, Tier.PROVINCIAL)
+    city = org("南京市总工会", OrgKind.UNION, Tier.CITY, province)
+    other_city = org("苏州市总工会", OrgKind.UNION, Tier.CITY, province)
+    firms = [org(f"南京企业{n:02d}", OrgKind.ENTERPRISE, Tier.ENTERPRISE, city)
+             for n in range(20)]
+    judges_firm = org("苏州电气公司", OrgKind.ENTERPRISE, Tier.ENTERPRISE, other_city)
+    organiser = User(username="organiser", display_name="组织者")
+    organiser.set_password(PASSWORD)
+    db.session.add_all([organiser, RoleGrant(user=organiser, role=Role.ORGANISER,
+                                             organisation=city)])
+    competition = Competition(name="2026年南京市职工职业技能大赛", year=2026, tier=Tier.CITY,
+                              organiser=city, state=CompetitionState.REVIEW,
+                              starts_on=date(2026, 9, 1))
+    event = Event(competition=competition, occupation=Occupation(name="焊工"),
+                  group=EventGroup.EMPLOYEE)
+    db.session.add_all([competition, event])
+    db.session.flush()
+    for i in range(entries):
+        number = id_number(i)
+        worker = Worker(name=f"选手{i}", id_number=number, birth_date=ric.get_birth_date(number),
+                        sex="male", employer=firms[i % len(firms)], group=EventGroup.EMPLOYEE)
+        db.session.add(Entry(event=event, unit=worker.employer, status=EntryStatus.APPROVED,
+                             members=[EntryMember(event_id=event.id, worker=worker,
+                                                  is_leader=True)]))
+    db.session.flush()
+    draw_event(organiser, event)
+
+    def official(role, username):
+        user = User(username=username, display_name=f"{username}裁判", employer=judges_firm)
+        user.set_password(PASSWORD)
+        db.session.add_all([user, RoleGrant(user=user, role=role, event_id=event.id)])
+        return user
+
+    chief = official(Role.CHIEF_JUDGE, "chief")
+    panel = [official(Role.JUDGE, f"judge{n:02d}") for n in range(judges)]
+    db.session.flush()
+    scheme = services.scheme_for(organiser, event)
+    practical = services.add_component(organiser, scheme, name="实操",
+                                       kind=ComponentKind.PRACTICAL, weight=Decimal(100))
+    # One measurement criterion (one judge), then judgement criteria (panels of three), seated
+    # in turn round the judges until every judge has a seat.
+    needed = max(criteria, 1 + -(-(judges - 1) // PANEL))
+    seat = 0
+    for n in range(needed):
+        measurement = n == 0
+        criterion = services.add_criterion(
+            organiser, practical, code=f"{'M' if measurement else 'J'}{n + 1}",
+            description=f"评分项{n + 1}", max_mark=Decimal(40 if measurement else 30),
+            kind=CriterionKind.MEASUREMENT if measurement else CriterionKind.JUDGEMENT,
+            panel_size=1 if measurement else PANEL, aggregation=Aggregation.MEAN)
+        size = 1 if measurement else PANEL
+        panels.set_panel(organiser, criterion, [panel[(seat + k) % judges] for k in range(size)])
+        seat += size
+    signoff.start_marking(chief, event)
+    db.session.commit()
+    print(f"  seeded: {entries} entries, {judges} judges, {needed} criteria "
+          f"(1 measurement, {needed - 1} judgement with panels of {PANEL})")
+    return event.id, {u.username: u.id for u in panel}
+
+
+def work_by_judge(event_id: int) -> dict[str, list[str]]:
+    event = db.session.get(Event, event_id)
+    return {judge.username: [w.blind_code for w in marking.judge_work(judge, event)]
+            for judge in panels.event_judges(event)}
+
+
+# --- the server -------------------------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_gunicorn(url: str, workers: int, port: int) -> subprocess.Popen:
+    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": SECRET_KEY}
+    gunicorn = ROOT / ".venv" / "bin" / "gunicorn"
+    server = subprocess.Popen(
+        [str(gunicorn), "-w", str(workers), "-b", f"127.0.0.1:{port}", "--chdir", str(ROOT),
+         "--log-level", "warning", "wsgi:app"], env=env, cwd=ROOT)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"gunicorn exited with status {server.returncode}")
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login", timeout=2).read()
+            return server
+        except (urllib.error.URLError, ConnectionError, OSError):
+            time.sleep(0.3)
+    stop(server)
+    raise SystemExit("gunicorn did not answer within 60 s")
+
+
+def stop(server: subprocess.Popen) -> None:
+    server.send_signal(signal.SIGTERM)
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
+
+
+# --- the clients ------------------------------------------------------------------------------
+
+class NoRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None  # a 3xx comes back as an HTTPError carrying its status
+
+
+@dataclass
+class Tally:
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    post_seconds: list[float] = field(default_factory=list)
+    get_seconds: list[float] = field(default_factory=list)
+    statuses: Counter = field(default_factory=Counter)
+    failures: list[str] = field(default_factory=list)
+
+    def add(self, kind: str, seconds: float, status: int | str) -> None:
+        with self.lock:
+            (self.post_seconds if kind == "POST" else self.get_seconds).append(seconds)
+            self.statuses[(kind, status)] += 1
+
+
+class Client:
+    """One browser: a cookie jar, no automatic redirects, timings into the tally."""
+
+    def __init__(self, base: str, tally: Tally):
+        self.base, self.tally = base, tally
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), NoRedirects)
+
+    def request(self, path: str, data: dict | None = None, *, timed: bool = True):
+        body = urllib.parse.urlencode(data).encode() if data is not None else None
+        started = time.perf_counter()
+        try:
+            with self.opener.open(self.base + path, body, timeout=60) as response:
+                status, text = response.status, response.read().decode()
+        except urllib.error.HTTPError as error:
+            status, text = error.code, error.read().decode(errors="replace")
+        except OSError as error:
+            status, text = type(error).__name__, ""
+        if timed:
+            self.tally.add("POST" if data is not None else "GET",
+                           time.perf_counter() - started, status)
+        return status, text
+
+    def log_in(self, username: str) -> None:
+        _, page = self.request("/accounts/login", timed=False)
+        token = attribute(HIDDEN.search(page).group(0), "value")
+        status, _ = self.request("/accounts/login", {
+            "csrf_token": token, "login": username, "password": PASSWORD}, timed=False)
+        if status != 302:
+            raise RuntimeError(f"login as {username} answered {status}")
+
+    def mark_sheet(self, event_id: int, code: str, rng: random.Random, drafts: int,
+                   double_click: bool) -> None:
+        path = f"/judging/events/{event_id}/sheets/{code}"
+        for action in ["save"] * drafts + ["submit"]:
+            status, page = self.request(path)
+            if status != 200:
+                self.tally.failures.append(f"GET {code}: {status}")
+                return
+            form = {match.group(1): attribute(match.group(0), "value")
+                    for match in HIDDEN.finditer(page)}  # csrf_token and version
+            for match in MARK_FIELD.finditer(page):
+                top, step = (Decimal(attribute(match.group(0), name))
+                             for name in ("data-max", "data-step"))
+                form[f"mark-{match.group(1)}"] = str(step * rng.randint(0, int(top / step)))
+            form["action"] = action
+            if double_click:  # the same form posted twice at once, as by an impatient judge
+                twin = threading.Thread(target=self.request, args=(path, form))
+                twin.start()
+                self.request(path, form)
+                twin.join()
+            else:
+                status, _ = self.request(path, form)
+                if status != 303:
+                    self.tally.failures.append(f"POST {code} ({action}): {status}")
+
+
+def percentile(values: list[float], pct: int) -> float:
+    """Nearest-rank percentile."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(pct / 100 * len(ordered)) - 1)]
+
+
+def plan(work: dict[str, list[str]], clients: int) -> list[list[tuple[str, list[str]]]]:
+    """Each client's (judge, blind codes) to do: with more clients than judges, a judge's list
+    is shared by several clients (several tabs or devices); with fewer, a client takes turns."""
+    judges = [j for j in sorted(work) if work[j]]
+    jobs: list[list[tuple[str, list[str]]]] = [[] for _ in range(clients)]
+    if clients <= len(judges):
+        for n, judge in enumerate(judges):
+            jobs[n % clients].append((judge, work[judge]))
+    else:
+        for c in range(clients):
+            judge = judges[c % len(judges)]
+            share = [k for k in range(clients) if k % len(judges) == c % len(judges)]
+            jobs[c].append((judge, work[judge][share.index(c)::len(share)]))
+    return jobs
+
+
+def drive(base: str, event_id: int, jobs, drafts: int,
+          double_click: bool) -> tuple[Tally, float]:
+    tally = Tally()
+    start = threading.Barrier(len(jobs) + 1)
+
+    def client(n: int, todo) -> None:
+        browsers = []
+        for judge, _ in todo:
+            browser = Client(base, tally)
+            browser.log_in(judge)
+            browsers.append(browser)
+        start.wait()
+        rng = random.Random(n)
+        for browser, (_, codes) in zip(browsers, todo, strict=True):
+            for code in codes:
+                browser.mark_sheet(event_id, code, rng, drafts, double_click)
+
+    threads = [threading.Thread(target=client, args=(n, todo)) for n, todo in enumerate(jobs)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    start.wait()
+    print(f"  {'clients logged in':<34} {time.perf_counter() - started:8.2f} s")
+    started = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    return tally, time.perf_counter() - started
+
+
+def report(tally: Tally, elapsed: float) -> None:
+    saves = tally.statuses[("POST", 303)]
+    posts = len(tally.post_seconds)
+    print(f"  {'saves (POSTs answered 303)':<34} {saves:,} of {posts:,} POSTs")
+    print(f"  {'elapsed':<34} {elapsed:8.2f} s")
+    print(f"  {'saves/s':<34} {saves / elapsed:8.1f}   (all requests/s: "
+          f"{(posts + len(tally.get_seconds)) / elapsed:.1f})")
+    for kind, values in (("POST", tally.post_seconds), ("GET sheet", tally.get_seconds)):
+        if values:
+            print(f"  {f'{kind} latency':<34} p50 {percentile(values, 50) * 1000:7.1f} ms   "
+                  f"p95 {percentile(values, 95) * 1000:7.1f} ms   "
+                  f"p99 {percentile(values, 99) * 1000:7.1f} ms   "
+                  f"max {max(values) * 1000:7.1f} ms   mean "
+                  f"{statistics.fmean(values) * 1000:7.1f} ms")
+    by_status = ", ".join(f"{kind} {status}: {n:,}"
+                          for (kind, status), n in sorted(tally.statuses.items(), key=str))
+    print(f"  {'responses by status':<34} {by_status}")
+    errors = {k: n for k, n in tally.statuses.items() if k not in (("POST", 303), ("GET", 200))}
+    print(f"  {'errors':<34} {errors or 'none'}")
+    for failure in tally.failures[:10]:
+        print(f"    {failure}")
+
+
+def check(event_id: int, work: dict[str, list[str]]) -> None:
+    db.session.expire_all()
+    sheets = db.session.scalar(sa.select(sa.func.count(ScoreSheet.id)).where(
+        ScoreSheet.event_id == event_id))
+    submitted = db.session.scalar(sa.select(sa.func.count(ScoreSheet.id)).where(
+        ScoreSheet.event_id == event_id, ScoreSheet.status == SheetStatus.SUBMITTED))
+    marks = db.session.scalar(sa.select(sa.func.count(Mark.id)))
+    expected_sheets = sum(len(codes) for codes in work.values())
+    changes = db.session.scalar(sa.select(sa.func.count(AuditEntry.seq)).where(
+        AuditEntry.action.startswith("mark.")))
+    checked, problem = verify_chain()
+    state = signoff.overview(db.session.get(Event, event_id))
+    print(f"  {'sheets in the database':<34} {sheets:,} ({submitted:,} submitted; "
+          f"expected {expected_sheets:,})")
+    print(f"  {'marks in the database':<34} {marks:,} (missing before sign-off: "
+          f"{state.missing_marks})")
+    print(f"  {'mark changes audited':<34} {changes:,} (a no-op repeat post leaves none)")
+    print(f"  {'audit chain':<34} {checked:,} entries, "
+          f"{'intact' if problem is None else problem.message}")
+    print(f"  {'reconcile_marks()':<34} {signoff.reconcile_marks() or 'no differences'}")
+
+
+def run(url: str, args) -> None:
+    started = time.perf_counter()
+    app = create_app({"SECRET_KEY": SECRET_KEY, "SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        db.create_all()
+        event_id, _ = seed(args.entries, args.judges, args.criteria)
+        work = work_by_judge(event_id)
+        db.session.remove()
+        db.engine.dispose()
+    print(f"  {'schema and seed':<34} {time.perf_counter() - started:8.2f} s")
+    jobs = plan(work, args.clients)
+    port, started = free_port(), time.perf_counter()
+    server = start_gunicorn(url, args.workers, port)
+    try:
+        print(f"  {'gunicorn up':<34} {time.perf_counter() - started:8.2f} s   ({args.workers} "
+              f"sync workers on 127.0.0.1:{port})")
+        print(f"  {args.clients} clients; {sum(len(c) for c in work.values()):,} sheets; "
+              f"{args.drafts} draft(s) then a submit per sheet"
+              f"{', each posted twice at once' if args.double_click else ''}")
+        tally, elapsed = drive(f"http://127.0.0.1:{port}", event_id, jobs, args.drafts,
+                               args.double_click)
+    finally:
+        stop(server)
+    report(tally, elapsed)
+    with app.app_context():
+        check(event_id, work)
+        db.session.remove()
+        db.engine.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", default="postgresql://postgres@127.0.0.1:5432/postgres",
+                        help="the PostgreSQL server to create the scratch database on")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers")
+    parser.add_argument("--clients", type=int, default=8, help="concurrent HTTP clients")
+    parser.add_argument("--entries", type=int, default=20)
+    parser.add_argument("--judges", type=int, default=6)
+    parser.add_argument("--criteria", type=int, default=3,
+                        help="criteria in the scheme (more if needed to seat every judge)")
+    parser.add_argument("--drafts", type=int, default=0,
+                        help="draft saves per sheet before the submit")
+    parser.add_argument("--double-click", action="store_true",
+                        help="post every form twice at once (a 303 and a no-op 303, or a 409)")
+    args = parser.parse_args()
+    if args.judges < PANEL:
+        parser.error(f"--judges must be at least {PANEL} (a judgement panel)")
+
+    with scratch_postgres(args.database_url, "bench_marks") as (url, version):
+        print(f"PostgreSQL {version}")
+        run(url, args)
+
+
+if __name__ == "__main__":
+    main()
