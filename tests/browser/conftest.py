@@ -1,15 +1,20 @@
 """Real-browser fixtures: Debian's Chromium, and the app served on a local port."""
 
 import os
+import re
 import threading
 from pathlib import Path
 
 import pytest
+from flask_babel import force_locale, gettext
+from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 from competitions.extensions import db
 from tests import factories
+from tests.browser.test_login_language import log_in, watch_console
 from tests.conftest import make_test_app
+from tests.factories import PASSWORD
 
 CHROMIUM = Path("/usr/bin/chromium")
 
@@ -59,3 +64,48 @@ def live_organiser(live_app):
         factories.make_organiser(tree.city, "nj_organiser")
         db.session.commit()
     return "nj_organiser"
+
+
+class Catalogue:
+    """The app's own translations, so the test follows the catalogue instead of copying it."""
+
+    def __init__(self, app, language="zh"):
+        self.app, self.language = app, language
+
+    def __call__(self, msgid, **params):
+        with self.app.test_request_context(), force_locale(self.language):
+            return gettext(msgid, **params)
+
+
+@pytest.fixture
+def zh(live_app):
+    return Catalogue(live_app, "zh")
+
+
+@pytest.fixture
+def en(live_app):
+    return Catalogue(live_app, "en")
+
+
+@pytest.fixture
+def open_as(browser, live_server):
+    """A logged-in page per user, each in its own browser context (its own cookies)."""
+    contexts, consoles = [], []
+
+    def open_page(username):
+        # A browser in Nanjing: Accept-Language zh-CN, Beijing time.
+        context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN",
+                                      timezone_id="Asia/Shanghai")
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        consoles.append(watch_console(page))
+        page.on("dialog", lambda dialog: dialog.accept())  # data-confirm's window.confirm
+        log_in(page, live_server, username, PASSWORD)
+        expect(page).to_have_url(re.compile(r"/accounts/dashboard"))
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+    assert [error for console in consoles for error in console] == []

@@ -7,7 +7,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
-from flask_babel import force_locale, gettext
 from openpyxl import Workbook
 from playwright.sync_api import expect
 
@@ -17,8 +16,6 @@ from competitions.promotion.levels import SkillLevel
 from competitions.registration.imports import HEADERS
 from competitions.registration.models import Entry, EntryStatus
 from tests import factories
-from tests.browser.test_login_language import log_in, watch_console
-from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.browser
 SCREENS = "/tmp/screens"
@@ -27,51 +24,6 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 IMPORTED = 50
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何"
 GIVEN = ["建国", "海燕", "志强", "丽娟", "国华", "晓明", "秀英", "卫东", "春梅", "立新"]
-
-
-class Catalogue:
-    """The app's own translations, so the test follows the catalogue instead of copying it."""
-
-    def __init__(self, app, language="zh"):
-        self.app, self.language = app, language
-
-    def __call__(self, msgid, **params):
-        with self.app.test_request_context(), force_locale(self.language):
-            return gettext(msgid, **params)
-
-
-@pytest.fixture
-def zh(live_app):
-    return Catalogue(live_app, "zh")
-
-
-@pytest.fixture
-def en(live_app):
-    return Catalogue(live_app, "en")
-
-
-@pytest.fixture
-def open_as(browser, live_server):
-    """A logged-in page per user, each in its own browser context (its own cookies)."""
-    contexts, consoles = [], []
-
-    def open_page(username):
-        # A browser in Nanjing: Accept-Language zh-CN, Beijing time.
-        context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN",
-                                      timezone_id="Asia/Shanghai")
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(10_000)
-        consoles.append(watch_console(page))
-        page.on("dialog", lambda dialog: dialog.accept())  # data-confirm's window.confirm
-        log_in(page, live_server, username, PASSWORD)
-        expect(page).to_have_url(re.compile(r"/accounts/dashboard"))
-        return page
-
-    yield open_page
-    for context in contexts:
-        context.close()
-    assert [error for console in consoles for error in console] == []
 
 
 def make_worker_account(employer, username="zhang_sanming", name="张三明"):
