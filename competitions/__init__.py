@@ -50,9 +50,10 @@ def register_blueprints(app: Flask) -> None:
     from competitions.promotion.views import bp as promotion
     from competitions.public.views import bp as public
     from competitions.registration.views import bp as registration
+    from competitions.results.views import bp as results
 
     for blueprint in (public, accounts, organisations, contests, registration, judging,
-                      notifications, promotion, audit):
+                      results, notifications, promotion, audit):
         app.register_blueprint(blueprint)
 
 

@@ -28,3 +28,4 @@ from competitions.registration.models import (  # noqa: F401
     Worker,
     WorkerTitle,
 )
+from competitions.results.models import Appeal, Result, TitleAward  # noqa: F401

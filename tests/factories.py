@@ -200,3 +200,35 @@ class MarkingSetup:
 
     def code(self, index: int) -> str:
         return self.entries[index].blind_code
+
+    def finish(self, a1, b1, t1, *, sign=True):
+        """Every judge submits; entry i gets A1 a1[i] and B1 b1[i] from each of its panel, and
+        the theory score t1[i] (imported through the service); then the chief judge signs off."""
+        from decimal import Decimal as D
+
+        import io
+
+        from openpyxl import Workbook
+
+        from competitions.judging import marking, score_import, signoff
+
+        index = {entry.blind_code: i for i, entry in enumerate(self.entries)}
+        for judge in (self.conflicted, self.judge2, self.judge3, self.reserve):
+            for work in marking.judge_work(judge, self.event):
+                i = index[work.blind_code]
+                values = {c.id: D(a1[i]) if c.id == self.a1.id else D(b1[i])
+                          for c in work.criteria}
+                marking.save_sheet(judge, self.event, work.blind_code, values,
+                                   version=work.version, submit=True)
+        sheet = Workbook()
+        sheet.active.append(["赛位号", "T1"])
+        for entry, score in zip(self.entries, t1, strict=True):
+            sheet.active.append([entry.blind_code, str(score)])
+        buffer = io.BytesIO()
+        sheet.save(buffer)
+        staged = score_import.stage_upload(self.chief, self.event, "theory.xlsx",
+                                           buffer.getvalue())
+        score_import.confirm(self.chief, staged)
+        if sign:
+            signoff.sign_off(self.chief, self.event)
+        db.session.flush()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -36,6 +37,9 @@ class EventStage(LabelledEnum):
     DRAWN = "drawn", _l("Drawn")
     SCORING = "scoring", _l("Scoring")
     SIGNED_OFF = "signed_off", _l("Signed off")
+    DECRYPTED = "decrypted", _l("Decrypted")
+    PUBLISHED = "published", _l("Results under public notice")
+    FINAL = "final", _l("Results final")
 
 
 class EventGroup(LabelledEnum):
@@ -62,6 +66,13 @@ class Competition(Base):
     ends_on: Mapped[date | None]
     feeds_id: Mapped[int | None] = mapped_column(sa.ForeignKey("competitions.id"), index=True)
     advance_top_n: Mapped[int] = mapped_column(default=3)
+    # Results settings (DESIGN.md §4, RULES.md A and B): presets chosen by name.
+    award_scheme: Mapped[str] = mapped_column(sa.String(40), default="medals_half")
+    award_min_total: Mapped[Decimal | None] = mapped_column(sa.Numeric(5, 2))
+    title_rule: Mapped[str | None] = mapped_column(sa.String(40))
+    notice_days: Mapped[int] = mapped_column(default=5)
+    tie_breaks: Mapped[list[str]] = mapped_column(
+        sa.JSON, default=lambda: ["time_used", "practical", "theory"])
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     organiser: Mapped[Organisation] = relationship(lazy="joined")
@@ -107,6 +118,9 @@ class Event(Base):
     stage: Mapped[EventStage] = mapped_column(enum_column_type(EventStage),
                                               default=EventStage.OPEN)
     drawn_at: Mapped[datetime | None]
+    decrypted_at: Mapped[datetime | None]  # names may be shown beside scores from then on
+    notice_ends_at: Mapped[datetime | None]  # the public notice (公示) of the results
+    finalised_at: Mapped[datetime | None]
     # Bumped by every registration: the UPDATE takes the row lock (PostgreSQL) or the write
     # lock (SQLite) first, so capacity and quota checks run one at a time per event.
     entry_counter: Mapped[int] = mapped_column(default=0)

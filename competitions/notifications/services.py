@@ -27,8 +27,26 @@ def _sheet_returned(params):
                     blind_code=params["blind_code"]))
 
 
+def _appeal_upheld(params):
+    from competitions.contests.models import EventGroup
+    event = f"{params['event']} · {EventGroup(params['group']).label}"
+    return (_l("An appeal in %(event)s was upheld: marking is reopened for your correction.",
+               event=event),
+            url_for("judging.overview", event_id=params["event_id"]))
+
+
+def _nominated(params):
+    from competitions.contests.models import EventGroup
+    event = f"{params['occupation']} · {EventGroup(params['group']).label}"
+    return (_l("Your result in %(source)s sends you on: you are nominated for %(event)s of "
+               "%(competition)s.", source=params["source"], event=event,
+               competition=params["competition"]),
+            url_for("registration.my_entries"))
+
+
 # kind → function(params) -> (message, link)
-RENDERERS = {"entry_status": _entry_status, "sheet_returned": _sheet_returned}
+RENDERERS = {"entry_status": _entry_status, "sheet_returned": _sheet_returned,
+             "appeal_upheld": _appeal_upheld, "nominated": _nominated}
 
 
 def notify(user_id: int, kind: str, **params) -> Notification:

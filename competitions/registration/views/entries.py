@@ -24,7 +24,9 @@ from competitions.registration.forms import (
 )
 from competitions.registration.models import Entry, EntryMember, EntryStatus, Nomination, Worker
 from competitions.registration.services import workers_query
+from competitions.results.awards import Award
 from competitions.results.honours import HonourTitle
+from competitions.results.models import Result
 
 SEARCH_LIMIT = 20
 
@@ -102,8 +104,15 @@ def my_entries():
         sa.select(Entry).join(EntryMember).where(EntryMember.worker_id == worker.id)
         .options(selectinload(Entry.event).selectinload(Event.competition))
         .order_by(Entry.id.desc())).all()
+    nominations = db.session.scalars(
+        sa.select(Nomination).where(Nomination.worker_id == worker.id)
+        .options(selectinload(Nomination.event).selectinload(Event.competition))
+        .order_by(Nomination.id.desc())).all()
+    results = {r.entry_id: r for r in db.session.scalars(
+        sa.select(Result).where(Result.entry_id.in_([e.id for e in rows])))}
     return render_template("registration/entries/mine.html", rows=rows,
-                           can_withdraw=entries.can_withdraw)
+                           can_withdraw=entries.can_withdraw, nominations=nominations,
+                           results=results, awards=Award)
 
 
 def _event_page(event: Event, team_form: TeamEntryForm | None = None):

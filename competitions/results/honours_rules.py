@@ -1,0 +1,71 @@
+"""Titles recommended by final results, under the competition's title-rule preset; each waits
+for the granting body's approval, which an organiser records (RULES.md B)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from competitions.audit.services import record
+from competitions.contests.models import Competition, Event
+from competitions.database import utcnow
+from competitions.errors import DomainError, PermissionDenied
+from competitions.extensions import db
+from competitions.registration.models import WorkerTitle
+from competitions.results import services, titles
+from competitions.results.models import TitleAward, TitleState
+
+
+def recommend_titles(actor, event: Event) -> list[TitleAward]:
+    """Pending title awards for the event's final results; nobody gets a title twice."""
+    competition = event.competition
+    if not competition.title_rule:
+        return []
+    proposals = []
+    for result in services.published_results(event):
+        title = titles.titles_for(competition.title_rule, rank=result.rank,
+                                  competition_class=competition.competition_class.value,
+                                  group=event.group.value, team_size=event.team_size)
+        if title is None:
+            continue
+        for member in result.entry.members:
+            if member.active:
+                proposals.append(((member.worker_id, title), result.rank))
+    workers = [worker for (worker, _title), _rank in proposals]
+    held = {(w, t) for w, t in db.session.execute(
+        sa.select(WorkerTitle.worker_id, WorkerTitle.title).where(
+            WorkerTitle.worker_id.in_(workers)))}
+    held |= {(w, t) for w, t in db.session.execute(
+        sa.select(TitleAward.worker_id, TitleAward.title).where(
+            TitleAward.worker_id.in_(workers)))}
+    keep = set(titles.never_twice([key for key, _rank in proposals], held))
+    created = []
+    for (worker_id, title), rank in proposals:
+        if (worker_id, title) in keep:
+            award = TitleAward(competition_id=competition.id, event_id=event.id,
+                               worker_id=worker_id, title=title, rule=competition.title_rule,
+                               rank=rank)
+            db.session.add(award)
+            created.append(award)
+    db.session.flush()
+    for award in created:
+        record(actor, "title.recommend", award, after={
+            "worker_id": award.worker_id, "title": award.title, "rank": award.rank})
+    return created
+
+
+def decide_title(actor, award: TitleAward, *, approve: bool, note: str | None = None) -> None:
+    """Record the granting body's decision; an approved title joins the worker's titles."""
+    competition = db.session.get(Competition, award.competition_id)
+    if not competition.can_manage(actor):
+        raise PermissionDenied(_l("Only the competition's organisers record title approvals."))
+    if award.state is not TitleState.PENDING:
+        raise DomainError(_l("This title has already been decided."))
+    award.state = TitleState.APPROVED if approve else TitleState.DECLINED
+    award.decided_by_id, award.decided_at = actor.id, utcnow()
+    award.note = (note or "").strip() or None
+    if approve:
+        db.session.add(WorkerTitle(worker_id=award.worker_id, title=award.title,
+                                   year=competition.year))
+    db.session.flush()
+    record(actor, "title.approve" if approve else "title.decline", award, reason=award.note)

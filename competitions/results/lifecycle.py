@@ -1,0 +1,191 @@
+"""An event's results from sign-off to final (DESIGN.md §3): decryption, the public notice
+(公示), appeals (申诉) decided by the arbitrators, finalisation, and formal reopening."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from competitions.accounts.models import Role
+from competitions.audit.services import record
+from competitions.contests.models import CompetitionState, Event, EventStage
+from competitions.database import utcnow
+from competitions.errors import DomainError, PermissionDenied
+from competitions.extensions import db
+from competitions.judging.models import SignOff
+from competitions.judging.panels import drawn_entries, event_officials
+from competitions.registration.models import Entry
+from competitions.results import services
+from competitions.results.models import Appeal, AppealStatus
+
+DEFAULT_NOTICE_DAYS = 5
+
+
+class ResultsRefused(DomainError):
+    pass
+
+
+def _holds(user, role: Role, event: Event) -> bool:
+    return user.is_authenticated and any(
+        g.role is role and g.competition_id == event.competition_id for g in user.grants)
+
+
+def can_decrypt(user, event: Event) -> bool:
+    """The competition's encryption officers (and platform administrators)."""
+    return user.is_authenticated and (user.is_admin or _holds(user, Role.ENCRYPTION_OFFICER,
+                                                             event))
+
+
+def is_arbitrator(user, event: Event) -> bool:
+    return _holds(user, Role.ARBITRATOR, event)
+
+
+def names_visible(event: Event) -> bool:
+    """Organisers see names beside scores only once the event has been decrypted."""
+    return event.decrypted_at is not None
+
+
+def decrypt(actor, event: Event) -> None:
+    """Join blind codes back to entries (blind code → check-in code → entry) after sign-off."""
+    if not can_decrypt(actor, event):
+        raise PermissionDenied(_l("Only the competition's encryption officer decrypts."))
+    if event.stage is not EventStage.SIGNED_OFF:
+        raise ResultsRefused(_l("An event is decrypted once its chief judge has signed off."))
+    event.decrypted_at = utcnow()
+    if event.notice_ends_at is None:
+        event.stage = EventStage.DECRYPTED
+    db.session.flush()
+    record(actor, "event.decrypt", event, after={"entries": len(drawn_entries(event))})
+
+
+def publish(actor, event: Event, now: datetime | None = None) -> None:
+    """Publish the results for the public notice; after an upheld appeal, this restarts it."""
+    if not event.competition.can_manage(actor):
+        raise PermissionDenied(_l("Only the competition's organisers publish results."))
+    ready = event.stage is EventStage.DECRYPTED or (
+        event.stage is EventStage.SIGNED_OFF and event.decrypted_at is not None)
+    if not ready:
+        raise ResultsRefused(_l("Results are published once the event is signed off and "
+                                "decrypted."))
+    now = now or utcnow()
+    lines = services.compute_results(event)
+    services.store_results(event, lines)
+    restarted = event.notice_ends_at is not None
+    days = event.competition.notice_days or DEFAULT_NOTICE_DAYS
+    event.notice_ends_at = now + timedelta(days=days)
+    event.stage = EventStage.PUBLISHED
+    db.session.flush()
+    record(actor, "results.republish" if restarted else "results.publish", event,
+           after={"entries": len(lines), "notice_ends_at": event.notice_ends_at})
+
+
+def in_notice(event: Event, now: datetime | None = None) -> bool:
+    return (event.stage is EventStage.PUBLISHED and event.notice_ends_at is not None
+            and (now or utcnow()) < event.notice_ends_at)
+
+
+def can_appeal(user, entry: Entry) -> bool:
+    """The entrant (any member of a team) or an organiser over the entrant's unit."""
+    if not user.is_authenticated:
+        return False
+    if any(m.active and m.worker.user_id == user.id for m in entry.members):
+        return True
+    return user.manages(entry.unit)
+
+
+def file_appeal(actor, entry: Entry, text: str, now: datetime | None = None) -> Appeal:
+    event = entry.event
+    if not can_appeal(actor, entry):
+        raise PermissionDenied(_l("Only the entrant or their unit's organiser may appeal."))
+    if not in_notice(event, now):
+        raise ResultsRefused(_l("Appeals are accepted only while the results are on notice."))
+    if not text or not text.strip():
+        raise ResultsRefused(_l("Write the appeal: what is contested, and why."), field="text")
+    appeal = Appeal(event_id=event.id, entry_id=entry.id, filed_by_id=actor.id,
+                    text=text.strip())
+    db.session.add(appeal)
+    db.session.flush()
+    record(actor, "appeal.file", appeal, after={"entry_id": entry.id})
+    return appeal
+
+
+def decide_appeal(actor, appeal: Appeal, *, upheld: bool, reason: str) -> None:
+    """The arbitrators' final decision. Upholding reopens the event's marking for the chief
+    judge's correction; publishing again then restarts the notice."""
+    event = db.session.get(Event, appeal.event_id)
+    if not is_arbitrator(actor, event):
+        raise PermissionDenied(_l("Only the competition's arbitrators decide appeals."))
+    if appeal.status is not AppealStatus.OPEN:
+        raise ResultsRefused(_l("This appeal has already been decided; the decision is final."))
+    if not reason or not reason.strip():
+        raise ResultsRefused(_l("Give the reasons for the decision."), field="reason")
+    appeal.status = AppealStatus.UPHELD if upheld else AppealStatus.DISMISSED
+    appeal.decision, appeal.decided_by_id, appeal.decided_at = reason.strip(), actor.id, utcnow()
+    if upheld and event.stage in (EventStage.PUBLISHED, EventStage.SIGNED_OFF,
+                                  EventStage.DECRYPTED):
+        _reopen_marking(event, f"appeal {appeal.id} upheld")
+    db.session.flush()
+    record(actor, "appeal.uphold" if upheld else "appeal.dismiss", appeal,
+           reason=appeal.decision)
+    if upheld:
+        from competitions.notifications.services import notify
+        for grant in event_officials(event):
+            if grant.role is Role.CHIEF_JUDGE:
+                notify(grant.user_id, "appeal_upheld", event_id=event.id,
+                       event=event.occupation.name, group=event.group.value)
+
+
+def _reopen_marking(event: Event, reason: str) -> None:
+    signed = db.session.scalar(sa.select(SignOff).where(
+        SignOff.event_id == event.id, SignOff.voided_at.is_(None)))
+    if signed is not None:
+        signed.voided_at, signed.void_reason = utcnow(), reason
+    event.stage = EventStage.SCORING
+
+
+def open_appeals(event: Event) -> int:
+    return db.session.scalar(sa.select(sa.func.count(Appeal.id)).where(
+        Appeal.event_id == event.id, Appeal.status == AppealStatus.OPEN))
+
+
+def finalise(actor, event: Event, now: datetime | None = None) -> None:
+    """Freeze the results once the notice has ended with no appeal open; when every event of
+    the competition is final, so is the competition, and its winners go on (advancement)."""
+    from competitions.results import advancement, honours_rules
+
+    if not event.competition.can_manage(actor):
+        raise PermissionDenied(_l("Only the competition's organisers finalise results."))
+    if event.stage is not EventStage.PUBLISHED:
+        raise ResultsRefused(_l("Only published results can be finalised."))
+    if (now or utcnow()) < event.notice_ends_at:
+        raise ResultsRefused(_l("The public notice runs until %(end)s.",
+                                end=event.notice_ends_at.strftime("%Y-%m-%d %H:%M UTC")))
+    if open_appeals(event):
+        raise ResultsRefused(_l("An appeal is still open: the arbitrators decide it first."))
+    event.stage, event.finalised_at = EventStage.FINAL, utcnow()
+    db.session.flush()
+    record(actor, "results.finalise", event)
+    honours_rules.recommend_titles(actor, event)
+    competition = event.competition
+    if all(e.stage is EventStage.FINAL for e in competition.events if e.drawn_at is not None):
+        competition.state = CompetitionState.FINAL
+        db.session.flush()
+        record(actor, "competition.finalise", competition)
+        advancement.advance(actor, competition)
+
+
+def reopen_results(actor, event: Event, reason: str) -> None:
+    """Formally reopen final results (with a reason) so that they can be corrected."""
+    if not event.competition.can_manage(actor):
+        raise PermissionDenied(_l("Only the competition's organisers reopen results."))
+    if event.stage is not EventStage.FINAL:
+        raise ResultsRefused(_l("Only final results are reopened."))
+    if not reason or not reason.strip():
+        raise ResultsRefused(_l("Give a reason; it is kept in the record."), field="reason")
+    event.stage, event.finalised_at = EventStage.SIGNED_OFF, None
+    if event.competition.state is CompetitionState.FINAL:
+        event.competition.state = CompetitionState.DRAWN
+    db.session.flush()
+    record(actor, "results.reopen", event, reason=reason.strip())

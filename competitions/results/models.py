@@ -1,0 +1,98 @@
+"""Published results, appeals (申诉) and the titles they recommend."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from competitions.accounts.models import User
+from competitions.database import Base, LabelledEnum, enum_column_type, utcnow
+from competitions.registration.models import Entry, Worker
+from competitions.results.honours import HonourTitle
+
+
+class Result(Base):
+    """One entry's result as published: a snapshot, rewritten when the notice restarts."""
+
+    __tablename__ = "results"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id"), index=True)
+    entry_id: Mapped[int] = mapped_column(sa.ForeignKey("entries.id"), unique=True)
+    rank: Mapped[int]
+    total: Mapped[Decimal] = mapped_column(sa.Numeric(5, 2))
+    theory: Mapped[Decimal | None] = mapped_column(sa.Numeric(9, 4))
+    practical: Mapped[Decimal | None] = mapped_column(sa.Numeric(9, 4))
+    components: Mapped[list] = mapped_column(sa.JSON, default=list)  # [[name, score], …]
+    penalties: Mapped[Decimal] = mapped_column(sa.Numeric(6, 2), default=Decimal(0))
+    time_used: Mapped[int | None]
+    standardised: Mapped[int]
+    award: Mapped[str | None] = mapped_column(sa.String(20))
+    computed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    entry: Mapped[Entry] = relationship(lazy="joined")
+
+    __table_args__ = (sa.Index("ix_results_event_rank", "event_id", "rank"),)
+
+
+class AppealStatus(LabelledEnum):
+    OPEN = "open", _l("Awaiting the arbitrators")
+    UPHELD = "upheld", _l("Upheld")
+    DISMISSED = "dismissed", _l("Dismissed")
+
+
+class Appeal(Base):
+    """A written appeal against an event's published results, decided by the arbitrators."""
+
+    __tablename__ = "appeals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id"), index=True)
+    entry_id: Mapped[int] = mapped_column(sa.ForeignKey("entries.id"), index=True)
+    filed_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    text: Mapped[str] = mapped_column(sa.Text)
+    filed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    status: Mapped[AppealStatus] = mapped_column(enum_column_type(AppealStatus),
+                                                 default=AppealStatus.OPEN, index=True)
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    decision: Mapped[str | None] = mapped_column(sa.Text)
+    decided_at: Mapped[datetime | None]
+
+    entry: Mapped[Entry] = relationship(lazy="joined")
+    filed_by: Mapped[User] = relationship(foreign_keys=[filed_by_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+
+
+class TitleState(LabelledEnum):
+    PENDING = "pending", _l("Pending approval")
+    APPROVED = "approved", _l("Approved")
+    DECLINED = "declined", _l("Declined")
+
+
+class TitleAward(Base):
+    """A title a result recommends; it is granted only once the granting body approves."""
+
+    __tablename__ = "title_awards"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    competition_id: Mapped[int] = mapped_column(sa.ForeignKey("competitions.id"), index=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id"))
+    worker_id: Mapped[int] = mapped_column(sa.ForeignKey("workers.id"))
+    title: Mapped[HonourTitle] = mapped_column(enum_column_type(HonourTitle))
+    rule: Mapped[str] = mapped_column(sa.String(40))
+    rank: Mapped[int]
+    state: Mapped[TitleState] = mapped_column(enum_column_type(TitleState),
+                                              default=TitleState.PENDING)
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None]
+    note: Mapped[str | None] = mapped_column(sa.String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    worker: Mapped[Worker] = relationship(lazy="joined")
+
+    # A title is never granted twice to the same person (RULES.md B).
+    __table_args__ = (sa.UniqueConstraint("worker_id", "title", name="uq_title_awards_once"),)

@@ -1,0 +1,124 @@
+"""Results: computed from the signed-off marks, ranked, awarded; the one service that feeds the
+organiser's page, the public page, the exports and the CLI (STYLE.md §3)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import sqlalchemy as sa
+
+from competitions.contests.models import Competition, Event, EventStage
+from competitions.extensions import db
+from competitions.judging import signoff
+from competitions.judging.models import ComponentKind
+from competitions.judging.scoring import component_score, weighted_total
+from competitions.registration.models import Entry
+from competitions.results import ranking
+from competitions.results.awards import Award, assign_awards
+from competitions.results.models import Result
+
+# Stages from which an event's marks are final enough to compute results from.
+RESULT_STAGES = (EventStage.SIGNED_OFF, EventStage.DECRYPTED, EventStage.PUBLISHED,
+                 EventStage.FINAL)
+
+
+@dataclass
+class ResultLine:
+    """One entry's result. `entry` carries names: show it only once the event is decrypted."""
+
+    entry: Entry
+    total: Decimal
+    components: list[tuple[str, Decimal]] = field(default_factory=list)
+    theory: Decimal | None = None
+    practical: Decimal | None = None
+    penalties: Decimal = Decimal(0)
+    time_used: int | None = None
+    rank: int = 0
+    standardised: int = 700
+    award: Award | None = None
+    decided_by: str | None = None  # the tie-break step that separated it from the one above
+
+
+def compute_results(event: Event) -> list[ResultLine]:
+    """Component scores, weighted total, rank, standardised score and award, best first.
+
+    Component scores keep full precision; penalties come off the component they were given
+    in (never below 0); only the weighted total is rounded, half-up to 2 places, and ranking
+    uses that rounded total (DESIGN.md §4).
+    """
+    state = signoff.overview(event)
+    if state.scheme is None or not state.rows:
+        return []
+    entries = {e.id: e for e in db.session.scalars(
+        sa.select(Entry).where(Entry.id.in_([row.entry_id for row in state.rows])))}
+    lines = []
+    for row in state.rows:
+        aggregates = {cell.criterion.id: cell.aggregate for cell in row.cells}
+        aggregates.update(row.imported)
+        deducted = {}
+        for penalty in row.penalties:
+            deducted[penalty.component_id] = deducted.get(penalty.component_id, 0) + \
+                penalty.points
+        scored, line = [], ResultLine(entries[row.entry_id], Decimal(0),
+                                      time_used=row.seconds)
+        for component in state.scheme.components:
+            marks = [aggregates.get(c.id) for c in component.criteria]
+            if any(mark is None for mark in marks):
+                raise ValueError(f"entry {row.entry_id} lacks marks in {component.name}")
+            score = component_score(marks, [c.max_mark for c in component.criteria])
+            score = max(score - deducted.get(component.id, Decimal(0)), Decimal(0))
+            line.penalties += deducted.get(component.id, Decimal(0))
+            scored.append((score, component.weight))
+            line.components.append((component.name, score))
+            if component.kind is ComponentKind.THEORY and line.theory is None:
+                line.theory = score
+            if component.kind is ComponentKind.PRACTICAL and line.practical is None:
+                line.practical = score
+        line.total = weighted_total(scored)
+        lines.append(line)
+    return rank_and_award(event.competition, lines)
+
+
+def rank_and_award(competition: Competition, lines: list[ResultLine]) -> list[ResultLine]:
+    by_id = {line.entry.id: line for line in lines}
+    standings = [ranking.Standing(line.entry.id, line.total, line.time_used, line.practical,
+                                  line.theory) for line in lines]
+    chain = competition.tie_breaks or list(ranking.DEFAULT_CHAIN)
+    ranked = ranking.rank_entries(standings, chain)
+    standardised = ranking.standardised_scores({line.entry.id: line.total for line in lines})
+    awards = assign_awards([(r.standing.key, r.rank) for r in ranked],
+                           competition.award_scheme,
+                           totals={line.entry.id: line.total for line in lines},
+                           min_total=competition.award_min_total)
+    ordered = []
+    for previous, current in zip([None, *ranked], ranked, strict=False):
+        line = by_id[current.standing.key]
+        line.rank = current.rank
+        line.standardised = standardised[line.entry.id]
+        line.award = awards.get(line.entry.id)
+        if previous is not None and previous.rank != current.rank:
+            line.decided_by = ranking.decided_by(previous.standing, current.standing, chain)
+        ordered.append(line)
+    return ordered
+
+
+def store_results(event: Event, lines: list[ResultLine]) -> list[Result]:
+    """Replace the event's published snapshot with `lines`."""
+    db.session.execute(sa.delete(Result).where(Result.event_id == event.id))
+    stored = [Result(event_id=event.id, entry_id=line.entry.id, rank=line.rank,
+                     total=line.total, theory=line.theory, practical=line.practical,
+                     components=[[name, str(score)] for name, score in line.components],
+                     penalties=line.penalties, time_used=line.time_used,
+                     standardised=line.standardised,
+                     award=line.award.value if line.award else None)
+              for line in lines]
+    db.session.add_all(stored)
+    db.session.flush()
+    return stored
+
+
+def published_results(event: Event) -> list[Result]:
+    """The snapshot the public notice shows, best first."""
+    return list(db.session.scalars(sa.select(Result).where(Result.event_id == event.id)
+                                   .order_by(Result.rank, Result.id)))
