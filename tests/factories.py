@@ -204,9 +204,8 @@ class MarkingSetup:
     def finish(self, a1, b1, t1, *, sign=True):
         """Every judge submits; entry i gets A1 a1[i] and B1 b1[i] from each of its panel, and
         the theory score t1[i] (imported through the service); then the chief judge signs off."""
-        from decimal import Decimal as D
-
         import io
+        from decimal import Decimal as D
 
         from openpyxl import Workbook
 

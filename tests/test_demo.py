@@ -79,7 +79,7 @@ def test_the_demo_roles_are_granted_where_stated(seeded):
     assert users["nj_organiser"].manages(_org("南京钢铁集团有限公司"))
     assert not users["nj_organiser"].manages(_org("苏州电气设备有限公司"))
     assert users["js_hr"].has_role(Role.HR_OFFICER)
-    assert [g.role for g in users["judge01"].grants] == [Role.CHIEF_JUDGE]
+    assert {g.role for g in users["judge01"].grants} == {Role.CHIEF_JUDGE}  # two events
     with_accounts = db.session.scalars(sa.select(Worker).where(Worker.user_id.is_not(None))).all()
     assert len(with_accounts) == demo.WORKER_LOGINS
 
@@ -183,3 +183,27 @@ def test_the_demo_welding_event_is_being_marked_with_a_conflict_kept_out(seeded)
     for cell in state.cells:
         if cell.criterion.code != "A1":  # judge02 sits on the judgement panels only
             assert (judge02.id in cell.panel) is (cell.entry_id not in nisco)
+
+
+def test_last_years_demo_contest_is_final_end_to_end(seeded):
+    from competitions.contests.models import Competition, CompetitionState, EventStage
+    from competitions.demo.results import LAST_YEAR
+    from competitions.judging.signoff import reconcile_marks
+    from competitions.registration.models import Nomination
+    from competitions.results.models import Appeal, AppealStatus, TitleAward, TitleState
+    from competitions.results.services import published_results
+
+    contest = db.session.scalar(sa.select(Competition).where(Competition.name == LAST_YEAR))
+    welding = contest.events[0]
+    assert contest.state is CompetitionState.FINAL and welding.stage is EventStage.FINAL
+    results = published_results(welding)
+    assert [r.award for r in results[:4]] == ["gold", "silver", "bronze", "excellence"]
+    assert {a.status for a in db.session.scalars(sa.select(Appeal))} == {AppealStatus.DISMISSED}
+    assert {t.state for t in db.session.scalars(sa.select(TitleAward))} == {
+        TitleState.APPROVED, TitleState.PENDING}
+    nominated = set(db.session.scalars(sa.select(Nomination.worker_id).where(
+        Nomination.source_competition_id == contest.id)))
+    top = {m.worker_id for r in results if r.rank <= contest.advance_top_n
+           for m in r.entry.members}
+    assert nominated == top and nominated
+    assert reconcile_marks() == []

@@ -16,7 +16,7 @@ from stdnum.cn import ric
 
 from competitions.accounts.models import SYSTEM, Role, User
 from competitions.accounts.services import create_user, grant_role
-from competitions.demo.contests import ENCRYPTION_OFFICER, NANJING, seed_competitions
+from competitions.demo.contests import ARBITRATOR, ENCRYPTION_OFFICER, NANJING, seed_competitions
 from competitions.extensions import db
 from competitions.organisations.models import Organisation, OrgKind, Tier
 from competitions.organisations.services import create_organisation
@@ -273,6 +273,7 @@ def print_logins(echo=click.echo) -> None:
     echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
     for username, _name, _role, _org, note in ACCOUNTS:
         echo(f"  {username:<16} {note}")
-    echo(f"  {ENCRYPTION_OFFICER[0]:<16} encryption officer, {NANJING}")
+    echo(f"  {ENCRYPTION_OFFICER[0]:<16} encryption officer, {NANJING} and last year's")
+    echo(f"  {ARBITRATOR[0]:<16} arbitrator, the same two competitions")
     echo(f"  worker01 … worker{WORKER_LOGINS:02d}  workers with a profile (worker01: an entry "
          "in the Nanjing contest; worker07-09: Suzhou, open for registration)")

@@ -13,6 +13,7 @@ from competitions.accounts.services import create_user, grant_role
 from competitions.contests import services as contests
 from competitions.contests.models import Competition, CompetitionClass, EventGroup
 from competitions.demo.judging import seed_judging
+from competitions.demo.results import seed_results
 from competitions.errors import DomainError
 from competitions.extensions import db
 from competitions.organisations.models import Organisation, Tier
@@ -24,6 +25,7 @@ PROVINCIAL = "2027年江苏省职工职业技能大赛"
 NANJING = "2026年南京市职工职业技能大赛"
 SUZHOU = "2027年苏州市职工职业技能大赛"
 ENCRYPTION_OFFICER = ("nj_jiami", "加密裁判 林海")
+ARBITRATOR = ("nj_zhongcai", "仲裁 马立群")
 
 
 def _user(username) -> User:
@@ -101,7 +103,12 @@ def seed_competitions(created: dict, password: str) -> None:
     officer = create_user(None, username=ENCRYPTION_OFFICER[0], password=password,
                           display_name=ENCRYPTION_OFFICER[1])
     grant_role(nj, officer, Role.ENCRYPTION_OFFICER, competition_id=city.id)
+    arbitrator = create_user(None, username=ARBITRATOR[0], password=password,
+                             display_name=ARBITRATOR[1])
+    grant_role(nj, arbitrator, Role.ARBITRATOR, competition_id=city.id)
     seed_judging(NANJING)
+    last_year = seed_results((_user, _org, _competition, _workers_of, _register_some),
+                             provincial, password)
     # Suzhou: open for registration, no nomination needed; a few entries waiting.
     open_city = _competition(sz, suzhou, SUZHOU, Tier.CITY, date(2027, 3, 20),
                              ["电工", "焊工"], nomination_required=False)
@@ -111,5 +118,5 @@ def seed_competitions(created: dict, password: str) -> None:
         if not worker.user_id:
             one_each.setdefault(worker.employer_id, worker)
     _register_some(sz, open_city.events[0], list(one_each.values()), 3)
-    created["competitions"] = 3
-    created["entries"] = len(welders) + len(pending_endorsement) + len(others) + 3
+    created["competitions"] = 4
+    created["entries"] = len(welders) + len(pending_endorsement) + len(others) + 3 + last_year

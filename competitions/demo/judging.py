@@ -48,13 +48,18 @@ def seed_judging(competition_name: str) -> None:
     welding = competition.events[0]
     if welding.stage is not EventStage.DRAWN:
         return
-    organiser = _user("nj_organiser")
+    chief, judges = staff_and_scheme(_user("nj_organiser"), welding)
+    signoff.start_marking(chief, welding)
+    mark(welding, judges, drafts=True)
+
+
+def staff_and_scheme(organiser, event) -> tuple[User, list[User]]:
+    """Appoint the demo's chief judge and judges to `event`, build its scheme, seat panels."""
     for username, role, unit in OFFICIALS:
-        panels.appoint_official(organiser, welding, _user(username), role, _org(unit))
+        panels.appoint_official(organiser, event, _user(username), role, _org(unit))
     chief = _user("judge01")
     judges = [_user(f"judge0{n}") for n in (2, 3, 4, 5)]
-
-    scheme = services.scheme_for(chief, welding)
+    scheme = services.scheme_for(chief, event)
     theory = services.add_component(chief, scheme, name="理论知识", kind=ComponentKind.THEORY,
                                     weight=D(30))
     services.add_criterion(chief, theory, code="T1", description="理论考试（机考）",
@@ -68,12 +73,12 @@ def seed_judging(competition_name: str) -> None:
     panels.set_panel(chief, criteria[0], [judges[1]])
     for criterion in criteria[1:]:
         panels.set_panel(chief, criterion, judges)  # judge05 is the reserve
-    signoff.start_marking(chief, welding)
-    _mark(welding, judges)
+    return chief, judges
 
 
-def _mark(event, judges) -> None:
-    """Submit most sheets with plausible marks; leave two drafts and one wide panel."""
+def mark(event, judges, *, drafts: bool) -> None:
+    """Submit the sheets with plausible marks and one wide panel; with `drafts`, leave two of
+    one judge's sheets as drafts."""
     for j, judge in enumerate(judges):
         work = marking.judge_work(judge, event)
         for e, sheet in enumerate(work):
@@ -83,7 +88,7 @@ def _mark(event, judges) -> None:
                 values[criterion.id] = _on_step(criterion.max_mark * share, criterion.step)
                 if e == 0 and j == 1 and criterion.code == "B2":
                     values[criterion.id] = D(8)  # far below the others: flagged for discussion
-            draft = (j == 2 and e >= len(work) - 2)
+            draft = drafts and j == 2 and e >= len(work) - 2
             marking.save_sheet(judge, event, sheet.blind_code, values, version=sheet.version,
                                submit=not draft)
 

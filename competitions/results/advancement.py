@@ -42,7 +42,7 @@ def advance(actor, competition: Competition) -> list[Nomination]:
                     event_id=target.id, worker_id=member.worker_id,
                     nominated_by_id=competition.organiser_id,
                     source_competition_id=competition.id,
-                    note=f"{competition.name} · {event.name} · #{result.rank}")
+                    note=f"{competition.name} · {event.occupation.name} · #{result.rank}")
                 db.session.add(nomination)
                 created.append(nomination)
                 if member.worker.user_id:

@@ -1,0 +1,87 @@
+"""Demo results: last year's Nanjing contest, finalised end to end.
+
+2025年南京市职工职业技能大赛 (welding) was marked, signed off, decrypted and published; an
+entrant appealed and the arbitrators dismissed it; the notice ended and the results were
+finalised, with medals, a city title approved (another still pending), and its top three
+nominated to the provincial contest it feeds. Everything goes through the services, with the
+clock moved back so that the notice period has run its course.
+"""
+
+import io
+from datetime import date, timedelta
+
+from openpyxl import Workbook
+
+from competitions.accounts.models import Role
+from competitions.accounts.services import grant_role
+from competitions.contests import services as contests
+from competitions.database import utcnow
+from competitions.demo import judging as demo_judging
+from competitions.judging import score_import, signoff
+from competitions.registration import draw, entries
+from competitions.results import honours_rules, lifecycle
+from competitions.results.models import TitleAward
+
+LAST_YEAR = "2025年南京市职工职业技能大赛"
+
+
+def seed_results(helpers, provincial, password) -> int:
+    """Build and finalise last year's contest; return how many entries it had."""
+    _user, _org, _competition, _workers_of, _register_some = helpers
+    nj, nanjing = _user("nj_organiser"), _org("南京市总工会")
+    contest = _competition(nj, nanjing, LAST_YEAR, nanjing.tier, date(2025, 10, 18), ["焊工"],
+                           feeds=provincial, nomination_required=False)
+    contest.title_rule, contest.award_scheme = "city_nengshou", "medals_half"
+    welding = contest.events[0]
+    people = _workers_of(nanjing)
+    with_login = [w for w in people if w.user_id]
+    field = _register_some(nj, welding, with_login[1:3] + people[20:], 10)
+    for entry in field:
+        entries.decide(nj, entry, approve=True)
+    contests.transition(nj, contest, "close_registration")
+    draw.draw_event(nj, welding)
+    officer, arbitrator = _user("nj_jiami"), _user("nj_zhongcai")
+    grant_role(nj, officer, Role.ENCRYPTION_OFFICER, competition_id=contest.id)
+    grant_role(nj, arbitrator, Role.ARBITRATOR, competition_id=contest.id)
+
+    chief, judges = demo_judging.staff_and_scheme(nj, welding)
+    signoff.start_marking(chief, welding)
+    demo_judging.mark(welding, judges, drafts=False)
+    _import_theory(chief, welding)
+    for n, entry in enumerate(sorted(field, key=lambda e: e.blind_code)):
+        signoff.record_time(chief, welding, entry, 5400 - 97 * n)
+    signoff.sign_off(chief, welding)
+
+    lifecycle.decrypt(officer, welding)
+    published_at = utcnow() - timedelta(days=12)
+    lifecycle.publish(nj, welding, now=published_at)
+    appellant = next(m.worker.user for e in field for m in e.members if m.worker.user_id)
+    appeal = lifecycle.file_appeal(appellant, next(e for e in field if any(
+        m.worker.user_id == appellant.id for m in e.members)),
+        "本人认为焊缝外观成形一项评分偏低，请求复核。", now=published_at + timedelta(days=1))
+    lifecycle.decide_appeal(arbitrator, appeal, upheld=False,
+                            reason="经调阅评分记录并询问评分裁判，评分符合评分细则，维持原成绩。")
+    lifecycle.finalise(nj, welding, now=published_at + timedelta(days=6))
+    titles = sorted(welding_titles(welding), key=lambda award: award.rank)
+    if titles:
+        honours_rules.decide_title(nj, titles[0], approve=True,
+                                   note="宁工发〔2025〕第38号")
+    return len(field)
+
+
+def welding_titles(event) -> list[TitleAward]:
+    from competitions.extensions import db
+    return list(db.session.scalars(db.select(TitleAward).where(TitleAward.event_id == event.id)))
+
+
+def _import_theory(chief, event) -> None:
+    """The exam system's theory scores, uploaded as a spreadsheet like a chief judge would."""
+    book = Workbook()
+    book.active.append(["赛位号", "T1"])
+    drawn = sorted(draw.checkin_list(event), key=lambda e: e.blind_code)
+    for n, entry in enumerate(drawn):
+        book.active.append([entry.blind_code, str(60 + (n * 37) % 39)])
+    content = io.BytesIO()
+    book.save(content)
+    staged = score_import.stage_upload(chief, event, "理论成绩.xlsx", content.getvalue())
+    score_import.confirm(chief, staged)
