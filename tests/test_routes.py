@@ -12,6 +12,8 @@ from competitions.extensions import db
 from competitions.judging import marking, signoff
 from competitions.judging.models import ScoreImport, ScoreSheet
 from competitions.registration.models import ImportBatch, Nomination
+from competitions.results.honours import HonourTitle
+from competitions.results.models import Appeal, TitleAward
 from tests.factories import (
     MarkingSetup,
     make_competition,
@@ -24,7 +26,8 @@ from tests.factories import (
 
 # Routes anyone may use without logging in.
 PUBLIC = {"static", "public.home", "public.set_language", "accounts.login",
-          "accounts.logout", "registration.sign_up"}
+          "accounts.logout", "registration.sign_up", "public.competitions",
+          "public.competition", "public.event_results", "public.notice_pdf"}
 
 # Routes any signed-in user may use (each serves only the user's own data).
 ANY_USER = {"accounts.dashboard", "accounts.change_password",
@@ -53,7 +56,12 @@ def objects(tree):
                                   judged.scheme.components[1], Decimal(1), "违规")
     score_import = ScoreImport(event=judged.event, filename="t.xlsx", sha256="0" * 64,
                                content=b"")
-    db.session.add(score_import)
+    appeal = Appeal(event_id=event.id, entry_id=entry.id, filed_by_id=organiser.id, text="复核")
+    title_award = TitleAward(competition_id=competition.id, event_id=event.id,
+                             worker_id=other_worker.id,
+                             title=HonourTitle.CITY_TECHNICAL_EXPERT, rule="city_ladder",
+                             rank=1)
+    db.session.add_all([score_import, appeal, title_award])
     db.session.flush()
     return {"org_id": tree.city.id, "user_id": organiser.id, "grant_id": grant.id,
             "competition_id": competition.id, "event_id": event.id, "entry_id": entry.id,
@@ -63,6 +71,7 @@ def objects(tree):
             "component_id": judged.scheme.components[0].id, "criterion_id": judged.b1.id,
             "blind_code": judged.code(0), "sheet_id": db.session.scalar(sa.select(ScoreSheet.id)),
             "penalty_id": penalty.id, "score_import_id": score_import.id,
+            "appeal_id": appeal.id, "title_award_id": title_award.id,
             "filename": "css/app.css"}
 
 
@@ -116,7 +125,7 @@ def test_an_organiser_of_another_city_is_refused_on_this_citys_objects(app, clie
     login_as(outsider)
     scoped = {"org_id", "competition_id", "event_id", "entry_id", "worker_id", "batch_id",
               "nomination_id", "component_id", "criterion_id", "blind_code", "sheet_id",
-              "penalty_id", "score_import_id"}
+              "penalty_id", "score_import_id", "appeal_id", "title_award_id"}
     for rule, method in routes(app):
         if rule.endpoint in PUBLIC | ANY_USER or not set(rule.arguments) & scoped:
             continue

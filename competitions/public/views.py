@@ -30,3 +30,6 @@ def set_language():
             set_locale(current_user, language)
             db.session.commit()
     return response
+
+
+from competitions.public import results_views  # noqa: E402,F401  (routes on this blueprint)

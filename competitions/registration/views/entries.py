@@ -24,6 +24,7 @@ from competitions.registration.forms import (
 )
 from competitions.registration.models import Entry, EntryMember, EntryStatus, Nomination, Worker
 from competitions.registration.services import workers_query
+from competitions.results import lifecycle
 from competitions.results.awards import Award
 from competitions.results.honours import HonourTitle
 from competitions.results.models import Result
@@ -112,7 +113,7 @@ def my_entries():
         sa.select(Result).where(Result.entry_id.in_([e.id for e in rows])))}
     return render_template("registration/entries/mine.html", rows=rows,
                            can_withdraw=entries.can_withdraw, nominations=nominations,
-                           results=results, awards=Award)
+                           results=results, awards=Award, in_notice=lifecycle.in_notice)
 
 
 def _event_page(event: Event, team_form: TeamEntryForm | None = None):

@@ -1,0 +1,117 @@
+"""Public results (公示): competitions, their events, each event's published results with a
+score-distribution chart, and the printable notice; plus the organisers' results spreadsheet.
+
+Names are masked (张*明) on everything public; ID numbers, phone numbers, blind codes and
+check-in codes are never shown. Every page reads the one snapshot services.published_results.
+"""
+
+import re
+from io import BytesIO
+
+import sqlalchemy as sa
+from flask import abort, current_app, render_template, send_file
+from flask_babel import force_locale, to_user_timezone
+from flask_login import current_user, login_required
+
+from competitions.contests.models import Competition, CompetitionState, Event
+from competitions.database import utcnow
+from competitions.extensions import db
+from competitions.public.views import bp
+from competitions.results import distribution, lifecycle
+from competitions.results.exports import (
+    PUBLIC_STAGES,
+    component_names,
+    is_public,
+    notice_period,
+    result_rows,
+    results_workbook,
+    two_places,
+)
+from competitions.results.notice_pdf import render_notice
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _public_competition(competition_id) -> Competition:
+    competition = db.get_or_404(Competition, competition_id)
+    if competition.state is CompetitionState.DRAFT:
+        abort(404)
+    return competition
+
+
+def _published_event(event_id) -> Event:
+    event = db.get_or_404(Event, event_id)
+    if not is_public(event) or event.competition.state is CompetitionState.DRAFT:
+        abort(404)
+    return event
+
+
+def _published_counts(competition_ids: list[int]) -> dict[int, int]:
+    if not competition_ids:
+        return {}
+    return dict(db.session.execute(
+        sa.select(Event.competition_id, sa.func.count(Event.id))
+        .where(Event.competition_id.in_(competition_ids), Event.stage.in_(PUBLIC_STAGES))
+        .group_by(Event.competition_id)).all())
+
+
+def _file_name(text: str) -> str:
+    return re.sub(r'[\\/:*?"<>|\s]+', "_", text)
+
+
+@bp.route("/competitions")
+def competitions():
+    """Every competition past its draft, newest first, with how many events have results."""
+    stmt = (sa.select(Competition).where(Competition.state != CompetitionState.DRAFT)
+            .order_by(Competition.year.desc(), Competition.starts_on.desc(),
+                      Competition.id.desc()))
+    page = db.paginate(stmt, per_page=current_app.config["PER_PAGE"])
+    return render_template("public/results_competitions.html", page=page,
+                           published=_published_counts([c.id for c in page.items]))
+
+
+@bp.route("/competitions/<int:competition_id>")
+def competition(competition_id):
+    competition = _public_competition(competition_id)
+    return render_template("public/results_competition.html", competition=competition,
+                           events=competition.events, public_stages=PUBLIC_STAGES,
+                           in_notice=lifecycle.in_notice)
+
+
+@bp.route("/events/<int:event_id>/results")
+def event_results(event_id):
+    event = _published_event(event_id)
+    rows = result_rows(event)
+    totals = [row.total for row in rows]
+    return render_template(
+        "public/results_event.html", event=event, competition=event.competition, rows=rows,
+        components=component_names(rows), two_places=two_places,
+        in_notice=lifecycle.in_notice(event), notice_ends_at=event.notice_ends_at,
+        summary=distribution.summarise(totals),
+        chart=distribution.chart_layout(distribution.histogram(totals)),
+        can_export=event.competition.can_manage(current_user))
+
+
+@bp.route("/events/<int:event_id>/notice.pdf")
+def notice_pdf(event_id):
+    event = _published_event(event_id)
+    starts_at, ends_at = notice_period(event)
+    pdf = render_notice(event, result_rows(event), starts_at=starts_at, ends_at=ends_at,
+                        printed_at=to_user_timezone(utcnow()))
+    return send_file(BytesIO(pdf), mimetype="application/pdf", as_attachment=False,
+                     download_name=f"notice-{event.id}.pdf", max_age=0)
+
+
+@bp.route("/events/<int:event_id>/results.xlsx")
+@login_required
+def results_xlsx(event_id):
+    """The full results with names, for the competition's organisers only."""
+    event = db.get_or_404(Event, event_id)
+    if not event.competition.can_manage(current_user):
+        abort(403)
+    if not is_public(event):
+        abort(404)
+    with force_locale("zh"):
+        name = _file_name(f"{event.competition.name}-{event.name}-成绩")
+    return send_file(BytesIO(results_workbook(event)), mimetype=XLSX, as_attachment=True,
+                     download_name=f"{name}.xlsx", max_age=0)

@@ -1,0 +1,161 @@
+"""Published results as rows for every output (public page, notice PDF, spreadsheet, CLI), and
+the organisers' .xlsx: all of them read services.published_results, the one snapshot.
+
+Rows carry full names: the public page, the notice and `--masked` CLI output show
+`masked_name` only. Neither rows nor exports ever carry ID numbers, phone numbers, blind codes
+or check-in codes.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+import sqlalchemy as sa
+from flask_babel import force_locale, to_user_timezone
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+from competitions.contests.models import Event, EventStage
+from competitions.extensions import db
+from competitions.masking import mask_name
+from competitions.organisations.models import Organisation
+from competitions.results import services
+from competitions.results.awards import Award
+from competitions.results.models import Result
+
+PUBLIC_STAGES = (EventStage.PUBLISHED, EventStage.FINAL)
+CENTS = Decimal("0.01")
+SCORE_FORMAT = "0.00"
+
+
+def is_public(event: Event) -> bool:
+    """Results are public from publication (the notice, 公示) on, and stay so once final."""
+    return event.stage in PUBLIC_STAGES
+
+
+def two_places(value: Decimal | None) -> str:
+    """A score as displayed: half-up to 2 places ("—" when there is none)."""
+    if value is None:
+        return "—"
+    return str(Decimal(value).quantize(CENTS, rounding=ROUND_HALF_UP))
+
+
+@dataclass(frozen=True)
+class ResultRow:
+    rank: int
+    entry_number: str | None
+    team_name: str | None
+    names: list[str]  # full names, the leader first
+    unit: str
+    components: list[tuple[str, Decimal]]
+    total: Decimal
+    standardised: int
+    award: Award | None
+
+    @property
+    def full_name(self) -> str:
+        if self.team_name:
+            return f"{self.team_name}（{'、'.join(self.names)}）"
+        return self.names[0] if self.names else ""
+
+    @property
+    def masked_names(self) -> list[str]:
+        return [mask_name(name) for name in self.names]
+
+    @property
+    def masked_name(self) -> str:
+        """张*明; a team: its name and its members' masked names."""
+        if self.team_name:
+            return f"{self.team_name}（{'、'.join(self.masked_names)}）"
+        return self.masked_names[0] if self.names else ""
+
+
+def result_rows(event: Event) -> list[ResultRow]:
+    """The event's published results, best first, in two queries whatever their number."""
+    results = services.published_results(event)  # entries joined, members selectin-loaded
+    unit_ids = {result.entry.unit_id for result in results}
+    units = {org.id: org.name for org in db.session.scalars(
+        sa.select(Organisation).where(Organisation.id.in_(unit_ids)))} if unit_ids else {}
+    rows = []
+    for result in results:
+        entry = result.entry
+        members = [m for m in entry.members if m.active] or list(entry.members)
+        rows.append(ResultRow(
+            rank=result.rank, entry_number=entry.entry_number, team_name=entry.team_name,
+            names=[member.worker.name for member in members], unit=units[entry.unit_id],
+            components=[(name, Decimal(score)) for name, score in result.components],
+            total=result.total, standardised=result.standardised,
+            award=Award(result.award) if result.award else None))
+    return rows
+
+
+def component_names(rows: list[ResultRow]) -> list[str]:
+    return [name for name, _score in rows[0].components] if rows else []
+
+
+def notice_period(event: Event) -> tuple[datetime | None, datetime | None]:
+    """When the current notice began (its results were stored) and ends, in local time."""
+    started = db.session.scalar(sa.select(sa.func.min(Result.computed_at))
+                                .where(Result.event_id == event.id))
+    return (to_user_timezone(started) if started else None,
+            to_user_timezone(event.notice_ends_at) if event.notice_ends_at else None)
+
+
+def award_label(award: Award | None) -> str:
+    """The award in Chinese: exports and notices are Chinese documents."""
+    if award is None:
+        return ""
+    with force_locale("zh"):
+        return str(award.label)
+
+
+# --- the .xlsx ------------------------------------------------------------------------------
+
+def _header(sheet, texts: list[str], widths: list[int]) -> None:
+    for index, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.freeze_panes = "A2"
+    bold = Font(bold=True)
+    cells = []
+    for text in texts:
+        cell = WriteOnlyCell(sheet, value=text)
+        cell.font = bold
+        cells.append(cell)
+    sheet.append(cells)
+
+
+def _score(sheet, value: Decimal) -> WriteOnlyCell:
+    """A number cell holding the Decimal itself, shown with 2 places."""
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.number_format = SCORE_FORMAT
+    return cell
+
+
+def results_workbook(event: Event, rows: list[ResultRow] | None = None) -> bytes:
+    """Sheet 成绩 (every entrant, full names) and sheet 获奖名单 (the award winners)."""
+    rows = result_rows(event) if rows is None else rows
+    components = component_names(rows)
+    workbook = Workbook(write_only=True)
+    results = workbook.create_sheet("成绩")
+    _header(results, ["名次", "参赛号", "姓名", "参赛单位", *components, "总分", "标准分", "奖项"],
+            [6, 8, 24, 28, *[10] * len(components), 10, 8, 12])
+    for row in rows:
+        scores = dict(row.components)
+        results.append([row.rank, row.entry_number or "", row.full_name, row.unit,
+                        *[_score(results, scores[name]) if name in scores else None
+                          for name in components],
+                        _score(results, row.total), row.standardised, award_label(row.award)])
+    winners = workbook.create_sheet("获奖名单")
+    _header(winners, ["奖项", "名次", "姓名", "参赛单位", "总分"], [12, 6, 24, 28, 10])
+    for row in rows:
+        if row.award is not None:
+            winners.append([award_label(row.award), row.rank, row.full_name, row.unit,
+                            _score(winners, row.total)])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,49 @@
+"""A competition's results settings: the presets and numbers its results follow."""
+
+from flask_babel import lazy_gettext as _l
+
+from competitions.audit.services import record
+from competitions.contests.models import Competition, EventStage
+from competitions.errors import PermissionDenied
+from competitions.extensions import db
+from competitions.results import lifecycle, ranking
+from competitions.results.awards import AWARD_SCHEMES
+from competitions.results.titles import TITLE_RULES
+
+SETTINGS = ("award_scheme", "award_min_total", "title_rule", "notice_days", "tie_breaks",
+            "advance_top_n")
+
+
+def results_made_public(competition: Competition) -> bool:
+    """Whether any event's results have been published (they stay on record once public)."""
+    return any(e.stage in (EventStage.PUBLISHED, EventStage.FINAL)
+               or e.notice_ends_at is not None for e in competition.events)
+
+
+def save_results_settings(actor, competition: Competition, **values) -> None:
+    """Change the presets and numbers the competition's results follow, until any is public."""
+    if not competition.can_manage(actor):
+        raise PermissionDenied(_l("You do not organise this competition."))
+    if results_made_public(competition):
+        raise lifecycle.ResultsRefused(_l(
+            "Results of this competition have been published, so its results settings can no "
+            "longer change."))
+    if values["award_scheme"] not in AWARD_SCHEMES:
+        raise lifecycle.ResultsRefused(_l("Choose an award scheme."), field="award_scheme")
+    if values["title_rule"] is not None and values["title_rule"] not in TITLE_RULES:
+        raise lifecycle.ResultsRefused(_l("Choose a title rule, or none."), field="title_rule")
+    chain = values["tie_breaks"]
+    if not chain:
+        raise lifecycle.ResultsRefused(_l(
+            "Keep at least the first step: medals are not shared, so equal totals must be "
+            "separated."), field="tie_breaks")
+    if any(name not in ranking.TIE_BREAKS for name in chain) or len(set(chain)) != len(chain):
+        raise lifecycle.ResultsRefused(_l("Each tie-break may be used once."),
+                                       field="tie_breaks")
+    before = {name: getattr(competition, name) for name in SETTINGS}
+    for name in SETTINGS:
+        setattr(competition, name, values[name])
+    db.session.flush()
+    after = {name: getattr(competition, name) for name in SETTINGS}
+    if after != before:
+        record(actor, "competition.results_settings", competition, before=before, after=after)
