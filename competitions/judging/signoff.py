@@ -66,6 +66,7 @@ class Overview:
     rows: list[EntryRow]
     imported_criteria: list[Criterion]
     sign_off: SignOff | None
+    entries: list[Entry] = field(default_factory=list)  # the drawn entries, by blind code
 
     @property
     def cells(self) -> list[panels.PanelCell]:
@@ -120,7 +121,8 @@ def overview(event: Event) -> Overview:
             rows[penalty.entry_id].penalties.append(penalty)
     imported = [c for component in (scheme.components if scheme else [])
                 for c in component.criteria if not c.is_marked_by_judges]
-    return Overview(event, scheme, list(rows.values()), imported, current_sign_off(event))
+    return Overview(event, scheme, list(rows.values()), imported, current_sign_off(event),
+                    entries)
 
 
 def start_marking(actor, event: Event) -> None:

@@ -24,7 +24,7 @@ from competitions.contests.models import Event, EventStage
 from competitions.extensions import db
 from competitions.masking import mask_name
 from competitions.organisations.models import Organisation
-from competitions.results import services
+from competitions.registration.models import Entry, EntryMember, Worker
 from competitions.results.awards import Award
 from competitions.results.models import Result
 
@@ -76,21 +76,31 @@ class ResultRow:
 
 
 def result_rows(event: Event) -> list[ResultRow]:
-    """The event's published results, best first, in two queries whatever their number."""
-    results = services.published_results(event)  # entries joined, members selectin-loaded
-    unit_ids = {result.entry.unit_id for result in results}
-    units = {org.id: org.name for org in db.session.scalars(
-        sa.select(Organisation).where(Organisation.id.in_(unit_ids)))} if unit_ids else {}
+    """The event's published results, best first, in two column-only queries whatever their
+    number (loading whole entries and workers costs more than the page itself)."""
+    results = db.session.execute(
+        sa.select(Result.entry_id, Result.rank, Result.components, Result.total,
+                  Result.standardised, Result.award, Entry.entry_number, Entry.team_name,
+                  Organisation.name)
+        .join(Entry, Entry.id == Result.entry_id)
+        .join(Organisation, Organisation.id == Entry.unit_id)
+        .where(Result.event_id == event.id).order_by(Result.rank, Result.id)).all()
+    names: dict[int, list[str]] = {}
+    for entry_id, name, active in db.session.execute(
+            sa.select(EntryMember.entry_id, Worker.name, EntryMember.active)
+            .join(Worker, Worker.id == EntryMember.worker_id)
+            .join(Result, Result.entry_id == EntryMember.entry_id)
+            .where(Result.event_id == event.id).order_by(EntryMember.id)):
+        names.setdefault(entry_id, []).append((name, active))
     rows = []
-    for result in results:
-        entry = result.entry
-        members = [m for m in entry.members if m.active] or list(entry.members)
+    for (entry_id, rank, components, total, standardised, award, entry_number, team_name,
+         unit) in results:
+        members = names.get(entry_id, [])
+        shown = [name for name, active in members if active] or [name for name, _ in members]
         rows.append(ResultRow(
-            rank=result.rank, entry_number=entry.entry_number, team_name=entry.team_name,
-            names=[member.worker.name for member in members], unit=units[entry.unit_id],
-            components=[(name, Decimal(score)) for name, score in result.components],
-            total=result.total, standardised=result.standardised,
-            award=Award(result.award) if result.award else None))
+            rank=rank, entry_number=entry_number, team_name=team_name, names=shown, unit=unit,
+            components=[(name, Decimal(score)) for name, score in components],
+            total=total, standardised=standardised, award=Award(award) if award else None))
     return rows
 
 

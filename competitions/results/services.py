@@ -50,8 +50,7 @@ def compute_results(event: Event) -> list[ResultLine]:
     state = signoff.overview(event)
     if state.scheme is None or not state.rows:
         return []
-    entries = {e.id: e for e in db.session.scalars(
-        sa.select(Entry).where(Entry.id.in_([row.entry_id for row in state.rows])))}
+    entries = {e.id: e for e in state.entries}
     lines = []
     for row in state.rows:
         aggregates = {cell.criterion.id: cell.aggregate for cell in row.cells}
