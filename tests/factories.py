@@ -201,6 +201,18 @@ class MarkingSetup:
     def code(self, index: int) -> str:
         return self.entries[index].blind_code
 
+    def with_results_officials(self):
+        """An encryption officer and an arbitrator of the competition, and a login for the
+        second entrant (李小红) so that they can appeal."""
+        self.officer, self.arbitrator = make_user("jiami"), make_user("zhongcai")
+        for user, role in ((self.officer, Role.ENCRYPTION_OFFICER),
+                           (self.arbitrator, Role.ARBITRATOR)):
+            db.session.add(RoleGrant(user=user, role=role, competition_id=self.competition.id))
+        self.entrant = make_user("entrant")
+        self.workers[1].user = self.entrant
+        db.session.flush()
+        return self
+
     def finish(self, a1, b1, t1, *, sign=True):
         """Every judge submits; entry i gets A1 a1[i] and B1 b1[i] from each of its panel, and
         the theory score t1[i] (imported through the service); then the chief judge signs off."""

@@ -6,7 +6,6 @@ from decimal import Decimal as D
 import pytest
 import sqlalchemy as sa
 
-from competitions.accounts.models import Role, RoleGrant
 from competitions.audit.services import verify_chain
 from competitions.contests.models import CompetitionState, EventStage
 from competitions.database import utcnow
@@ -35,14 +34,7 @@ A1, B1, T1 = [30, 30, 20, 40], [50, 40, 60, 40], [80, 90, 70, 88]
 
 @pytest.fixture
 def setup(tree):
-    setup = MarkingSetup(tree)
-    setup.officer = make_user("jiami")
-    setup.arbitrator = make_user("zhongcai")
-    for user, role in ((setup.officer, Role.ENCRYPTION_OFFICER),
-                       (setup.arbitrator, Role.ARBITRATOR)):
-        db.session.add(RoleGrant(user=user, role=role, competition_id=setup.competition.id))
-    setup.entrant = make_user("entrant")
-    setup.workers[1].user = setup.entrant
+    setup = MarkingSetup(tree).with_results_officials()
     db.session.flush()
     return setup
 

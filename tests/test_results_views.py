@@ -7,7 +7,6 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from competitions.accounts.models import Role, RoleGrant
 from competitions.audit.models import AuditEntry
 from competitions.contests.models import CompetitionState, EventStage
 from competitions.database import utcnow
@@ -25,7 +24,6 @@ from tests.factories import (
     make_competition,
     make_event,
     make_organiser,
-    make_user,
 )
 
 # Per entry: A1 (of 40), B1 (of 60), T1 (of 100); totals 80.00, 76.00, 77.00, 82.40.
@@ -35,14 +33,7 @@ NAMES = ["王大明", "李小红", "赵志强", "陈美玲"]
 
 @pytest.fixture
 def setup(tree):
-    setup = MarkingSetup(tree)
-    setup.officer = make_user("jiami")
-    setup.arbitrator = make_user("zhongcai")
-    for user, role in ((setup.officer, Role.ENCRYPTION_OFFICER),
-                       (setup.arbitrator, Role.ARBITRATOR)):
-        db.session.add(RoleGrant(user=user, role=role, competition_id=setup.competition.id))
-    setup.entrant = make_user("entrant")
-    setup.workers[1].user = setup.entrant
+    setup = MarkingSetup(tree).with_results_officials()
     setup.outsider = make_organiser(tree.other_city, "suzhou_organiser")
     setup.admin = make_admin()
     db.session.commit()

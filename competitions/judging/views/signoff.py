@@ -15,8 +15,9 @@ from flask_login import current_user, login_required
 
 from competitions.accounts.models import User
 from competitions.contests.models import Event, EventStage
-from competitions.errors import DomainError, NotFound
+from competitions.errors import NotFound
 from competitions.extensions import db
+from competitions.forms import act
 from competitions.judging import marking, panels, signoff
 from competitions.judging.blueprint import bp
 from competitions.judging.forms import ConfirmForm
@@ -109,40 +110,6 @@ def _entry_url(event: Event, entry_id: int, anchor: str | None = None) -> str:
     return url_for("judging.entry", event_id=event.id, blind_code=code, _anchor=anchor)
 
 
-def _field_message(form, field_name: str | None, message) -> str:
-    field_ = getattr(form, field_name, None) if field_name else None
-    if field_ is None or not hasattr(field_, "label"):
-        return str(message)
-    return _("%(field)s: %(message)s", field=field_.label.text, message=message)
-
-
-def _form_refused(form) -> None:
-    """A form that did not validate: each error flashed under its field's name."""
-    for name, errors in form.errors.items():
-        for error in errors:
-            flash(_field_message(form, name, error), "error")
-
-
-def _refused(form, error: DomainError) -> None:
-    db.session.rollback()
-    flash(_field_message(form, error.field, error.message), "error")
-
-
-def _act(form, action) -> bool:
-    """Validate the form, run the service and commit; False (with the reasons flashed) when
-    refused."""
-    if not form.validate_on_submit():
-        _form_refused(form)
-        return False
-    try:
-        action()
-    except DomainError as error:
-        _refused(form, error)
-        return False
-    db.session.commit()
-    return True
-
-
 # The overview
 
 
@@ -168,7 +135,7 @@ def overview(event_id):
 @login_required
 def sign_off(event_id):
     event = _chief_event(event_id)
-    if _act(ConfirmForm(), lambda: signoff.sign_off(current_user, event)):
+    if act(ConfirmForm(), lambda: signoff.sign_off(current_user, event)):
         flash(_("The event is signed off; its marks are frozen."), "success")
     return redirect(url_for("judging.overview", event_id=event.id))
 
@@ -178,7 +145,7 @@ def sign_off(event_id):
 def reopen(event_id):
     event = _chief_event(event_id)
     form = ReasonForm(prefix="reopen")
-    if _act(form, lambda: signoff.reopen(current_user, event, form.reason.data)):
+    if act(form, lambda: signoff.reopen(current_user, event, form.reason.data)):
         flash(_("The event is reopened for correction; sign it off again when the marks "
                 "are right."), "success")
     return redirect(url_for("judging.overview", event_id=event.id))
@@ -264,7 +231,7 @@ def return_sheet(event_id, sheet_id):
     sheet = _sheet(event, sheet_id)
     form = ReasonForm(prefix=return_prefix(sheet.id))
     judge = sheet.judge.display_name
-    if _act(form, lambda: marking.return_sheet(current_user, sheet, form.reason.data)):
+    if act(form, lambda: marking.return_sheet(current_user, sheet, form.reason.data)):
         flash(_("The sheet is back with %(judge)s, who has been told why.", judge=judge),
               "success")
     return redirect(_entry_url(event, sheet.entry_id, "sheets"))
@@ -278,7 +245,7 @@ def correct_mark(event_id, sheet_id, criterion_id):
     sheet = _sheet(event, sheet_id)
     criterion = _criterion(event, criterion_id, imported=False)
     form = CorrectMarkForm(prefix=mark_prefix(sheet.id, criterion.id))
-    if _act(form, lambda: marking.correct_mark(current_user, sheet, criterion,
+    if act(form, lambda: marking.correct_mark(current_user, sheet, criterion,
                                                form.value.data, form.reason.data)):
         flash(_("Mark %(code)s corrected.", code=criterion.code), "success")
     return redirect(_entry_url(event, sheet.entry_id, f"criterion-{criterion.id}"))
@@ -292,7 +259,7 @@ def correct_imported(event_id, blind_code, criterion_id):
     entry = _entry(event, blind_code)
     criterion = _criterion(event, criterion_id, imported=True)
     form = CorrectMarkForm(prefix=imported_prefix(criterion.id))
-    if _act(form, lambda: signoff.correct_imported_mark(
+    if act(form, lambda: signoff.correct_imported_mark(
             current_user, event, entry, criterion, form.value.data, form.reason.data)):
         flash(_("Imported score %(code)s corrected.", code=criterion.code), "success")
     return redirect(_entry_url(event, entry.id, "imported"))
@@ -304,7 +271,7 @@ def record_time(event_id, blind_code):
     event = _chief_event(event_id)
     entry = _entry(event, blind_code)
     form = TimeUsedForm(prefix="time")
-    if _act(form, lambda: signoff.record_time(current_user, event, entry, form.total_seconds)):
+    if act(form, lambda: signoff.record_time(current_user, event, entry, form.total_seconds)):
         flash(_("Time used recorded: %(time)s.", time=clock(form.total_seconds)), "success")
     return redirect(_entry_url(event, entry.id, "time"))
 
@@ -318,7 +285,7 @@ def add_penalty(event_id, blind_code):
     components = {c.id: c for c in (scheme.components if scheme else [])}
     form = PenaltyForm(prefix="penalty")
     form.component_id.choices = [(c.id, c.name) for c in components.values()]
-    if _act(form, lambda: signoff.add_penalty(
+    if act(form, lambda: signoff.add_penalty(
             current_user, event, entry, components[form.component_id.data], form.points.data,
             form.reason.data)):
         flash(_("Penalty added."), "success")
@@ -331,7 +298,7 @@ def withdraw_penalty(event_id, penalty_id):
     event = _chief_event(event_id)
     penalty = _penalty(event, penalty_id)
     form = ReasonForm(prefix=withdraw_prefix(penalty.id))
-    if _act(form, lambda: signoff.withdraw_penalty(current_user, penalty, form.reason.data)):
+    if act(form, lambda: signoff.withdraw_penalty(current_user, penalty, form.reason.data)):
         flash(_("Penalty withdrawn."), "success")
     return redirect(_entry_url(event, penalty.entry_id, "penalties"))
 

@@ -19,7 +19,7 @@ from sqlalchemy.orm import selectinload
 from competitions.contests.models import Competition, Event, EventStage
 from competitions.errors import DomainError, PermissionDenied
 from competitions.extensions import db
-from competitions.forms import apply_error
+from competitions.forms import act, apply_error
 from competitions.judging.history import clock, two_places
 from competitions.organisations.models import Organisation
 from competitions.registration.models import (
@@ -103,22 +103,6 @@ def _refused(form, error: DomainError) -> None:
         apply_error(form, error)
     else:
         flash(error.message, "error")
-
-
-def _act(form, action) -> bool:
-    """Validate the posted form, run the service and commit; False (reasons flashed) if not."""
-    if not form.validate_on_submit():
-        for errors in form.errors.values():
-            for error in errors:
-                flash(error, "error")
-        return False
-    try:
-        action()
-    except DomainError as error:
-        _refused(None, error)
-        return False
-    db.session.commit()
-    return True
 
 
 def _to_event(event: Event, anchor: str | None = None):
@@ -256,7 +240,7 @@ def decrypt(event_id):
     event = _readable_event(event_id)
     if not lifecycle.can_decrypt(current_user, event):
         abort(403)
-    if _act(ConfirmForm(), lambda: lifecycle.decrypt(current_user, event)):
+    if act(ConfirmForm(), lambda: lifecycle.decrypt(current_user, event)):
         flash(_("The event is decrypted: names now appear beside the scores."), "success")
     return _to_event(event)
 
@@ -265,7 +249,7 @@ def decrypt(event_id):
 @login_required
 def publish(event_id):
     event = _managed_event(event_id)
-    if _act(ConfirmForm(), lambda: lifecycle.publish(current_user, event)):
+    if act(ConfirmForm(), lambda: lifecycle.publish(current_user, event)):
         flash(_("The results are published. Appeals are accepted until the notice ends."),
               "success")
     return _to_event(event)
@@ -275,7 +259,7 @@ def publish(event_id):
 @login_required
 def finalise(event_id):
     event = _managed_event(event_id)
-    if _act(ConfirmForm(), lambda: lifecycle.finalise(current_user, event)):
+    if act(ConfirmForm(), lambda: lifecycle.finalise(current_user, event)):
         flash(_("The results are final."), "success")
     return _to_event(event)
 
@@ -285,7 +269,7 @@ def finalise(event_id):
 def reopen(event_id):
     event = _managed_event(event_id)
     form = ReasonForm(prefix="reopen")
-    if _act(form, lambda: lifecycle.reopen_results(current_user, event, form.reason.data)):
+    if act(form, lambda: lifecycle.reopen_results(current_user, event, form.reason.data)):
         flash(_("The results are reopened. Publish them again once they are corrected."),
               "success")
     return _to_event(event)
@@ -299,7 +283,7 @@ def decide_title(title_award_id):
     if not event.competition.can_manage(current_user):
         abort(403)
     form = TitleDecisionForm(prefix=title_prefix(award.id))
-    if _act(form, lambda: honours_rules.decide_title(
+    if act(form, lambda: honours_rules.decide_title(
             current_user, award, approve=form.decision.data == "approve",
             note=form.note.data)):
         flash(_("The granting body's decision is recorded."), "success")
