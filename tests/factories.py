@@ -144,7 +144,7 @@ class MarkingSetup:
     `judge3` work elsewhere; `reserve` sits fourth on B1's panel and steps in for `conflicted`.
     """
 
-    def __init__(self, tree, *, start=True):
+    def __init__(self, tree, *, start=True, teams=False):
         from decimal import Decimal as D
 
         from competitions.judging import panels, services, signoff
@@ -154,14 +154,21 @@ class MarkingSetup:
         self.tree = tree
         self.organiser = make_organiser(tree.city, f"organiser{next(_counter)}")
         self.competition = make_competition(tree.city, state=CompetitionState.REVIEW)
-        self.event = make_event(self.competition)
+        self.event = make_event(self.competition, team_size=2 if teams else 1)
         self.steel_rolling = make_enterprise(tree.firm, "南钢轧钢厂")
         self.elsewhere = [make_enterprise(tree.city, f"南京企业{i}") for i in range(3)]
         employers = [tree.firm, self.steel_rolling, self.elsewhere[0], self.elsewhere[1]]
         names = ["王大明", "李小红", "赵志强", "陈美玲"]
         self.workers = [make_worker(unit, name=name, phone=f"1391234567{i}")
                         for i, (unit, name) in enumerate(zip(employers, names, strict=True))]
-        self.entries = [make_entry(self.event, w) for w in self.workers]
+        if teams:  # each entrant leads a pair with a workmate from the same unit
+            self.partners = [make_worker(w.employer, name=f"{w.name[0]}伙伴{i}",
+                                         phone=f"1381234567{i}")
+                             for i, w in enumerate(self.workers)]
+            self.entries = [make_entry(self.event, team=[w, p])
+                            for w, p in zip(self.workers, self.partners, strict=True)]
+        else:
+            self.entries = [make_entry(self.event, w) for w in self.workers]
         draw_event(self.organiser, self.event)
 
         def official(role, username, employer):

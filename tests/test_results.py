@@ -226,3 +226,27 @@ def test_a_final_competition_sends_its_top_n_on_with_ties_at_the_cut_off(setup):
     expected = {w.id for w, e in zip(setup.workers, setup.entries, strict=True)
                 if ranks[e.id] <= 2}
     assert nominated == expected and len(expected) >= 2
+
+
+def test_a_team_event_ranks_the_team_and_every_member_shares_its_outcome(tree):
+    setup = MarkingSetup(tree, teams=True).with_results_officials()
+    setup.competition.title_rule = "city_ladder"
+    provincial = make_competition(setup.tree.province, name="省赛",
+                                  state=CompetitionState.REGISTRATION)
+    target = make_event(provincial, setup.event.occupation, team_size=2)
+    setup.competition.feeds, setup.competition.advance_top_n = provincial, 1
+    # the reserve steps in for both team members' enterprise, as for individuals
+    setup.finish(A1, B1, T1)
+    lines = services.compute_results(setup.event)
+    assert [len(line.entry.members) for line in lines] == [2, 2, 2, 2]
+    assert totals(lines)[0] == (setup.entries[3].id, 1, D("82.40"))
+    lifecycle.decrypt(setup.officer, setup.event)
+    now = utcnow()
+    lifecycle.publish(setup.organiser, setup.event, now=now)
+    lifecycle.finalise(setup.organiser, setup.event, now=now + timedelta(days=6))
+    champions = {a.worker_id for a in db.session.scalars(sa.select(TitleAward).where(
+        TitleAward.title == HonourTitle.TECHNICAL_CHAMPION))}
+    assert champions == {setup.workers[3].id, setup.partners[3].id}
+    nominated = set(db.session.scalars(sa.select(Nomination.worker_id).where(
+        Nomination.event_id == target.id)))
+    assert nominated == champions
