@@ -52,8 +52,8 @@ def seed_results(helpers, provincial, password) -> int:
         signoff.record_time(chief, welding, entry, 5400 - 97 * n)
     signoff.sign_off(chief, welding)
 
-    lifecycle.decrypt(officer, welding)
     published_at = utcnow() - timedelta(days=12)
+    lifecycle.decrypt(officer, welding, now=published_at - timedelta(hours=2))
     lifecycle.publish(nj, welding, now=published_at)
     appellant = next(m.worker.user for e in field for m in e.members if m.worker.user_id)
     appeal = lifecycle.file_appeal(appellant, next(e for e in field if any(

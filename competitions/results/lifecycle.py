@@ -47,13 +47,13 @@ def names_visible(event: Event) -> bool:
     return event.decrypted_at is not None
 
 
-def decrypt(actor, event: Event) -> None:
+def decrypt(actor, event: Event, now: datetime | None = None) -> None:
     """Join blind codes back to entries (blind code → check-in code → entry) after sign-off."""
     if not can_decrypt(actor, event):
         raise PermissionDenied(_l("Only the competition's encryption officer decrypts."))
     if event.stage is not EventStage.SIGNED_OFF:
         raise ResultsRefused(_l("An event is decrypted once its chief judge has signed off."))
-    event.decrypted_at = utcnow()
+    event.decrypted_at = now or utcnow()
     if event.notice_ends_at is None:
         event.stage = EventStage.DECRYPTED
     db.session.flush()
@@ -159,12 +159,13 @@ def finalise(actor, event: Event, now: datetime | None = None) -> None:
         raise PermissionDenied(_l("Only the competition's organisers finalise results."))
     if event.stage is not EventStage.PUBLISHED:
         raise ResultsRefused(_l("Only published results can be finalised."))
-    if (now or utcnow()) < event.notice_ends_at:
+    now = now or utcnow()
+    if now < event.notice_ends_at:
         raise ResultsRefused(_l("The public notice runs until %(end)s.",
                                 end=event.notice_ends_at.strftime("%Y-%m-%d %H:%M UTC")))
     if open_appeals(event):
         raise ResultsRefused(_l("An appeal is still open: the arbitrators decide it first."))
-    event.stage, event.finalised_at = EventStage.FINAL, utcnow()
+    event.stage, event.finalised_at = EventStage.FINAL, now
     db.session.flush()
     record(actor, "results.finalise", event)
     honours_rules.recommend_titles(actor, event)
