@@ -31,7 +31,7 @@ lint: $(DEV_STAMP)
 translations: $(RUN_STAMP)
 	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o $(VENV)/messages.pot .
 	$(VENV)/bin/pybabel update -i $(VENV)/messages.pot -d competitions/translations \
-		--no-fuzzy-matching
+		--no-fuzzy-matching --ignore-obsolete
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)

@@ -14,7 +14,8 @@ from competitions.extensions import db
 from competitions.judging import signoff
 from competitions.notifications.models import Notification
 from competitions.registration.models import Nomination, WorkerTitle
-from competitions.results import lifecycle
+from competitions.results import lifecycle, services
+from competitions.results.awards import Award
 from competitions.results.honours import HonourTitle
 from competitions.results.models import Appeal, AppealStatus, TitleAward, TitleState
 from tests.conftest import login
@@ -316,7 +317,7 @@ def test_settings_are_saved_and_audited(app, setup):
     client = browser(app, setup.organiser)
     page = text(client.get(f"/results/competitions/{setup.competition.id}/settings"))
     assert "dgtatami.com/news/363543.html" in page and "石家庄" in page
-    assert "First 3, second 5, third 10 places" in page
+    assert 'name="award-option-first" value="3"' in page  # fixed_counts' defaults, editable
     url = f"/results/competitions/{setup.competition.id}/settings"
     page = post(client, url, **settings_data())
     assert "Results settings saved." in page
@@ -440,3 +441,25 @@ def test_results_officials_find_their_competitions_events(setup, login_as, clien
 def test_the_results_index_refuses_users_without_results_roles(setup, login_as, client):
     login_as(setup.judge2)
     assert client.get("/results/").status_code == 403
+
+
+def test_a_presets_own_numbers_are_saved_and_used(setup, login_as, client):
+    login_as(setup.organiser)
+    url = f"/results/competitions/{setup.competition.id}/settings"
+    data = {"award_scheme": "fixed_counts", "award_min_total": "", "title_rule": "national_wuyi",
+            "notice_days": 5, "advance_top_n": 3, "tie_breaks-0": "time_used",
+            "tie_breaks-1": "practical", "tie_breaks-2": "theory",
+            "award-option-first": "1", "award-option-second": "1", "award-option-third": "1",
+            "title-option-top": "2"}
+    assert client.post(url, data=data).status_code == 302
+    db.session.expire_all()
+    assert setup.competition.award_options == {"first": 1, "second": 1, "third": 1}
+    assert setup.competition.title_options == {"top": 2}
+    setup.finish(A1, B1, T1)
+    awards = [line.award for line in services.compute_results(setup.event)]
+    assert awards == [Award.FIRST_PRIZE, Award.SECOND_PRIZE, Award.THIRD_PRIZE, None]
+    data["award-option-first"] = "x"
+    page = client.post(url, data=data)
+    assert page.status_code == 200
+    db.session.expire_all()
+    assert setup.competition.award_options["first"] == 1

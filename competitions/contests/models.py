@@ -69,7 +69,9 @@ class Competition(Base):
     # Results settings (DESIGN.md §4, RULES.md A and B): presets chosen by name.
     award_scheme: Mapped[str] = mapped_column(sa.String(40), default="medals_half")
     award_min_total: Mapped[Decimal | None] = mapped_column(sa.Numeric(5, 2))
+    award_options: Mapped[dict] = mapped_column(sa.JSON, default=dict)  # e.g. fixed counts
     title_rule: Mapped[str | None] = mapped_column(sa.String(40))
+    title_options: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     notice_days: Mapped[int] = mapped_column(default=5)
     tie_breaks: Mapped[list[str]] = mapped_column(
         sa.JSON, default=lambda: ["time_used", "practical", "theory"])

@@ -25,7 +25,8 @@ def recommend_titles(actor, event: Event) -> list[TitleAward]:
     for result in services.published_results(event):
         title = titles.titles_for(competition.title_rule, rank=result.rank,
                                   competition_class=competition.competition_class.value,
-                                  group=event.group.value, team_size=event.team_size)
+                                  group=event.group.value, team_size=event.team_size,
+                                  **(competition.title_options or {}))
         if title is None:
             continue
         for member in result.entry.members:

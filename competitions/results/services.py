@@ -89,7 +89,8 @@ def rank_and_award(competition: Competition, lines: list[ResultLine]) -> list[Re
     awards = assign_awards([(r.standing.key, r.rank) for r in ranked],
                            competition.award_scheme,
                            totals={line.entry.id: line.total for line in lines},
-                           min_total=competition.award_min_total)
+                           min_total=competition.award_min_total,
+                           **(competition.award_options or {}))
     ordered = []
     for previous, current in zip([None, *ranked], ranked, strict=False):
         line = by_id[current.standing.key]

@@ -10,8 +10,8 @@ from competitions.results import lifecycle, ranking
 from competitions.results.awards import AWARD_SCHEMES
 from competitions.results.titles import TITLE_RULES
 
-SETTINGS = ("award_scheme", "award_min_total", "title_rule", "notice_days", "tie_breaks",
-            "advance_top_n")
+SETTINGS = ("award_scheme", "award_min_total", "award_options", "title_rule", "title_options",
+            "notice_days", "tie_breaks", "advance_top_n")
 
 
 def results_made_public(competition: Competition) -> bool:
@@ -32,6 +32,15 @@ def save_results_settings(actor, competition: Competition, **values) -> None:
         raise lifecycle.ResultsRefused(_l("Choose an award scheme."), field="award_scheme")
     if values["title_rule"] is not None and values["title_rule"] not in TITLE_RULES:
         raise lifecycle.ResultsRefused(_l("Choose a title rule, or none."), field="title_rule")
+    values.setdefault("award_options", {})
+    values.setdefault("title_options", {})
+    _check_options(values["award_options"], AWARD_SCHEMES[values["award_scheme"]].defaults,
+                   "award_options", minimum=0)
+    if values["title_rule"] is None:
+        values["title_options"] = {}
+    else:
+        _check_options(values["title_options"], TITLE_RULES[values["title_rule"]].defaults,
+                       "title_options", minimum=1)
     chain = values["tie_breaks"]
     if not chain:
         raise lifecycle.ResultsRefused(_l(
@@ -47,3 +56,13 @@ def save_results_settings(actor, competition: Competition, **values) -> None:
     after = {name: getattr(competition, name) for name in SETTINGS}
     if after != before:
         record(actor, "competition.results_settings", competition, before=before, after=after)
+
+
+def _check_options(options: dict, defaults, field: str, *, minimum: int) -> None:
+    """A preset's own numbers (e.g. how many first prizes): only those it takes, whole, and at
+    least `minimum`."""
+    if set(options) - set(defaults) or any(
+            isinstance(v, bool) or not isinstance(v, int) or v < minimum
+            for v in options.values()):
+        raise lifecycle.ResultsRefused(_l("The preset's numbers must be whole numbers of at "
+                                          "least %(n)d.", n=minimum), field=field)

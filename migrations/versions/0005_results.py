@@ -91,6 +91,10 @@ def upgrade():
                                       server_default='medals_half'))
         batch_op.add_column(sa.Column('award_min_total', sa.Numeric(precision=5, scale=2), nullable=True))
         batch_op.add_column(sa.Column('title_rule', sa.String(length=40), nullable=True))
+        batch_op.add_column(sa.Column('award_options', sa.JSON(), nullable=False,
+                                      server_default='{}'))
+        batch_op.add_column(sa.Column('title_options', sa.JSON(), nullable=False,
+                                      server_default='{}'))
         batch_op.add_column(sa.Column('notice_days', sa.Integer(), nullable=False,
                                       server_default='5'))
         batch_op.add_column(sa.Column('tie_breaks', sa.JSON(), nullable=False,
@@ -120,6 +124,8 @@ def downgrade():
 
     with op.batch_alter_table('competitions', schema=None) as batch_op:
         batch_op.drop_column('tie_breaks')
+        batch_op.drop_column('title_options')
+        batch_op.drop_column('award_options')
         batch_op.drop_column('notice_days')
         batch_op.drop_column('title_rule')
         batch_op.drop_column('award_min_total')

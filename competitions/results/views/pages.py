@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
@@ -128,11 +129,15 @@ def settings(competition_id):
                 "can no longer change."), "error")
     elif form.validate():
         try:
+            award_options = _preset_options("award", AWARD_SCHEMES.get(form.award_scheme.data))
+            title_rule = form.title_rule.data or None
+            title_options = _preset_options("title", TITLE_RULES.get(title_rule or ""))
             save_results_settings(
                 current_user, competition, award_scheme=form.award_scheme.data,
-                award_min_total=form.award_min_total.data,
-                title_rule=form.title_rule.data or None, notice_days=form.notice_days.data,
-                tie_breaks=form.chain, advance_top_n=form.advance_top_n.data)
+                award_min_total=form.award_min_total.data, award_options=award_options,
+                title_rule=title_rule, title_options=title_options,
+                notice_days=form.notice_days.data, tie_breaks=form.chain,
+                advance_top_n=form.advance_top_n.data)
         except DomainError as error:
             _refused(form, error)
         else:
@@ -141,8 +146,23 @@ def settings(competition_id):
             return redirect(url_for("results.settings", competition_id=competition.id))
     return render_template(
         "results/settings.html", competition=competition, form=form, locked=locked,
-        award_schemes=AWARD_SCHEMES, title_rules=TITLE_RULES,
+        award_schemes=AWARD_SCHEMES, title_rules=TITLE_RULES, option_labels=OPTION_LABELS,
         tie_break_labels={name: label for name, (_key, label) in ranking.TIE_BREAKS.items()})
+
+
+# What the presets' own numbers are called on the settings page.
+OPTION_LABELS = {"first": _l("First prizes"), "second": _l("Second prizes"),
+                 "third": _l("Third prizes"), "top": _l("Places recommended")}
+
+
+def _preset_options(kind: str, preset) -> dict:
+    """The chosen preset's own numbers, posted as <kind>-option-<name>; a blank or
+    non-numeric value is passed on as text so that the service refuses it, naming the field."""
+    options = {}
+    for name in (preset.defaults if preset else {}):
+        text = request.form.get(f"{kind}-option-{name}", "").strip()
+        options[name] = int(text) if text.isdigit() else text
+    return options
 
 
 # An event's results
