@@ -11,8 +11,10 @@ from competitions.accounts.services import find_user_by_username
 from competitions.contests.models import Event
 from competitions.errors import DomainError
 from competitions.extensions import db
+from competitions.forms import act
 from competitions.judging import panels, signoff
 from competitions.judging.blueprint import bp
+from competitions.judging.forms import ConfirmForm
 from competitions.judging.models import Criterion, MarkingScheme
 from competitions.judging.panel_forms import AppointOfficialForm
 from competitions.organisations.models import Organisation
@@ -93,13 +95,7 @@ def remove_official(event_id, grant_id):
     grant = db.get_or_404(RoleGrant, grant_id)
     if grant.event_id != event.id:
         abort(404)
-    try:
-        panels.remove_official(current_user, grant)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
+    if act(ConfirmForm(), lambda: panels.remove_official(current_user, grant)):
         flash(_("Appointment revoked."), "success")
     return redirect(url_for("judging.officials", event_id=event.id))
 
@@ -111,23 +107,12 @@ def set_panel(event_id, criterion_id):
     criterion = db.get_or_404(Criterion, criterion_id)
     if criterion.component.scheme.event_id != event.id or not criterion.is_marked_by_judges:
         abort(404)
-    appointed = {judge.id: judge for judge in panels.event_judges(event)}
-    chosen = [value for key, value in sorted(
-        ((k, v) for k, v in request.form.items() if k.startswith("seat-")),
-        key=lambda item: int(item[0].removeprefix("seat-")) if item[0][5:].isdigit() else 0)
-        if value]
-    try:
-        judges = [appointed[int(value)] for value in chosen]
-    except (KeyError, ValueError):
+    appointed = {str(judge.id): judge for judge in panels.event_judges(event)}
+    seats = [request.form.get(f"seat-{n}", "") for n in range(1, len(appointed) + 1)]
+    if any(seat and seat not in appointed for seat in seats):
         flash(_("Choose the panel from the event's judges."), "error")
-        return redirect(url_for("judging.officials", event_id=event.id))
-    try:
-        panels.set_panel(current_user, criterion, judges)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
+    elif act(ConfirmForm(), lambda: panels.set_panel(
+            current_user, criterion, [appointed[seat] for seat in seats if seat])):
         flash(_("Panel for %(code)s saved.", code=criterion.code), "success")
     return redirect(url_for("judging.officials", event_id=event.id) + f"#panel-{criterion.id}")
 
@@ -136,12 +121,6 @@ def set_panel(event_id, criterion_id):
 @login_required
 def start_marking(event_id):
     event = event_for_panels(event_id)
-    try:
-        signoff.start_marking(current_user, event)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
+    if act(ConfirmForm(), lambda: signoff.start_marking(current_user, event)):
         flash(_("Marking has started; the scheme is locked."), "success")
     return redirect(url_for("judging.officials", event_id=event.id))
