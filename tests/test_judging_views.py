@@ -251,3 +251,16 @@ def test_another_judges_sheet_is_not_reachable(setup, login_as, client):
     login_as(setup.judge2)
     page = client.get(sheet_url(setup, 3)).get_data(as_text=True)
     assert 'value="30.00"' not in page  # judge2's own sheet for the entry is empty
+
+
+def test_submitting_goes_on_to_the_next_sheet_then_back_to_the_list(setup, login_as, client):
+    login_as(setup.judge2)
+    codes = sorted(w.blind_code for w in marking.judge_work(setup.judge2, setup.event))
+    for n, code in enumerate(codes):
+        index = [e.blind_code for e in setup.entries].index(code)
+        response = post_sheet(client, setup, index, {setup.a1: "20", setup.b1: "40"},
+                              action="submit")
+        following = codes[n + 1] if n + 1 < len(codes) else None
+        expected = (f"/judging/events/{setup.event.id}/sheets/{following}" if following
+                    else f"/judging/events/{setup.event.id}/sheets")
+        assert response.headers["Location"].endswith(expected)

@@ -207,7 +207,14 @@ class JudgeSession:
             self.page.keyboard.type(mark)
 
     def open_sheet(self, code):
-        self.page.get_by_test_id("sheets").get_by_role("link", name=code, exact=True).click()
+        """Open `code`'s sheet: after a submit the next sheet to do is already open; else
+        follow its link in the list."""
+        shown = self.page.get_by_test_id("blind-code")
+        if not (shown.count() and shown.inner_text() == code):
+            if not self.page.get_by_test_id("sheets").count():
+                self.open_list()
+            self.page.get_by_test_id("sheets").get_by_role("link", name=code,
+                                                          exact=True).click()
         expect(self.page.get_by_test_id("blind-code")).to_have_text(code)
         first = self.page.locator("input.mark").first
         expect(first).to_be_focused()  # autofocus: the judge types straight away
@@ -245,7 +252,10 @@ def mark_sheets(judge: JudgeSession, sheets: dict[int, dict[str, str]], *, draft
                 expect(fields.nth(i)).to_have_value(f"{Decimal(mark):.2f}")
             fields.last.focus()
         judge.submit_by_keyboard(code)
-        expect(judge.page).to_have_url(re.compile(rf"/judging/events/{judge.event.id}/sheets$"))
+        # on to the next sheet still to submit, or back to the list once all are in
+        expect(judge.page).to_have_url(re.compile(
+            rf"/judging/events/{judge.event.id}/sheets(/[A-Z0-9]+)?$"))
+    expect(judge.page).to_have_url(re.compile(rf"/judging/events/{judge.event.id}/sheets$"))
 
 
 def mark_with_range_check(judge: JudgeSession, zh, ids: dict[str, int]):

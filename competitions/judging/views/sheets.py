@@ -119,10 +119,21 @@ def score_sheet(event_id, blind_code):
     db.session.commit()
     if submit:
         flash(_("Sheet %(code)s submitted.", code=blind_code), "success")
-        return redirect(url_for("judging.my_sheets", event_id=event.id), code=303)
+        return redirect(_next_sheet_url(event, blind_code), code=303)
     flash(_("Draft saved."), "success")
     return redirect(url_for("judging.score_sheet", event_id=event.id, blind_code=blind_code),
                     code=303)
+
+
+def _next_sheet_url(event: Event, after: str) -> str:
+    """The judge's next sheet still to submit (in blind-code order, wrapping round), so that
+    marking goes on from the keyboard; the list once every sheet is in."""
+    waiting = [w.blind_code for w in marking.judge_work(current_user, event)
+               if not w.is_submitted]
+    if not waiting:
+        return url_for("judging.my_sheets", event_id=event.id)
+    following = [code for code in waiting if code > after] or waiting
+    return url_for("judging.score_sheet", event_id=event.id, blind_code=following[0])
 
 
 @bp.route("/events/<int:event_id>/sheets/<blind_code>/conflict", methods=["POST"])
