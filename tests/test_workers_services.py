@@ -234,3 +234,18 @@ def test_workers_query_searches_name_and_exact_id_number(tree, organiser):
     assert db.session.scalars(services.workers_query(organiser, "阳修")).all() == [worker]
     assert db.session.scalars(services.workers_query(organiser, number.lower())).all() == [worker]
     assert db.session.scalars(services.workers_query(organiser, number[:10])).all() == []
+
+
+def test_a_sign_up_that_loses_a_race_gets_a_message_not_an_error(tree, monkeypatch):
+    """Two sign-ups at once both pass the uniqueness checks; the constraint stops one."""
+    from competitions.accounts import services as accounts
+    from competitions.registration import services as registration
+
+    make_user("racer")
+    monkeypatch.setattr(accounts, "_check_unique", lambda *args, **kwargs: None)
+    details = registration.WorkerDetails(name="赛跑者", id_number=valid_id_number(),
+                                         phone="13900000001", employer=tree.firm)
+    with pytest.raises(registration.SignUpTaken):
+        registration.sign_up_worker(details, username="racer", password="Strong2026pw")
+    db.session.commit()  # the session is still usable: nothing half-saved
+    assert db.session.scalar(sa.select(sa.func.count(Worker.id))) == 0

@@ -110,15 +110,27 @@ def create_worker(actor, details: WorkerDetails) -> Worker:
     return worker
 
 
+class SignUpTaken(DomainError):
+    pass
+
+
 def sign_up_worker(details: WorkerDetails, *, username: str, password: str,
                    email: str | None = None) -> Worker:
     """A worker creates their own account and profile."""
     values = _validated(details)
-    user = create_user(None, username=username, password=password, display_name=values["name"],
-                       email=email, phone=values["phone"])
-    worker = Worker(user=user, **values)
-    db.session.add(worker)
-    db.session.flush()
+    try:
+        # Two sign-ups with the same name or ID number at once both pass the checks above;
+        # the unique constraints stop the second, which gets a message instead of an error.
+        with db.session.begin_nested():
+            user = create_user(None, username=username, password=password,
+                               display_name=values["name"], email=email,
+                               phone=values["phone"])
+            worker = Worker(user=user, **values)
+            db.session.add(worker)
+            db.session.flush()
+    except sa.exc.IntegrityError:
+        raise SignUpTaken(_l("Someone has just signed up with this username, ID number, phone "
+                             "or e-mail. Check them and try again.")) from None
     record(user, "worker.sign_up", worker, after=_snapshot(worker))
     return worker
 
