@@ -452,3 +452,23 @@ def test_nominations_are_withdrawn_by_the_units_organisers_only(people, nominate
     assert sign_in(people.worker).post(url).status_code == 403
     assert sign_in(people.unit_organiser).post(url).status_code == 302
     assert db.session.scalar(sa.select(sa.func.count(Nomination.id))) == 0
+
+
+def test_following_a_notification_marks_it_read_and_opens_its_page(people, entry, login_as,
+                                                                    client):
+    from competitions.notifications.models import Notification
+
+    entries.endorse(people.unit_organiser, entry)
+    db.session.commit()
+    login_as(people.worker)
+    notification = db.session.scalar(sa.select(Notification).where(
+        Notification.user_id == people.worker.id))
+    response = client.get(f"/notifications/{notification.id}")
+    assert response.location.endswith("/registration/entries")
+    db.session.expire_all()
+    assert notification.read_at is not None
+    theirs = Notification(user_id=people.organiser.id, kind="entry_status",
+                          params={"status": "approved", "event": "焊工"})
+    db.session.add(theirs)
+    db.session.commit()
+    assert client.get(f"/notifications/{theirs.id}").status_code == 404

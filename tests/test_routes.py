@@ -11,6 +11,7 @@ from competitions.accounts.models import Role, RoleGrant
 from competitions.extensions import db
 from competitions.judging import marking, signoff
 from competitions.judging.models import ScoreImport, ScoreSheet
+from competitions.notifications.models import Notification
 from competitions.registration.models import ImportBatch, Nomination
 from competitions.results.honours import HonourTitle
 from competitions.results.models import Appeal, TitleAward
@@ -61,7 +62,9 @@ def objects(tree):
                              worker_id=other_worker.id,
                              title=HonourTitle.CITY_TECHNICAL_EXPERT, rule="city_ladder",
                              rank=1)
-    db.session.add_all([score_import, appeal, title_award])
+    notice = Notification(user_id=organiser.id, kind="entry_status",
+                          params={"status": "approved", "event": "焊工"})
+    db.session.add_all([score_import, appeal, title_award, notice])
     db.session.flush()
     return {"org_id": tree.city.id, "user_id": organiser.id, "grant_id": grant.id,
             "competition_id": competition.id, "event_id": event.id, "entry_id": entry.id,
@@ -72,6 +75,7 @@ def objects(tree):
             "blind_code": judged.code(0), "sheet_id": db.session.scalar(sa.select(ScoreSheet.id)),
             "penalty_id": penalty.id, "score_import_id": score_import.id,
             "appeal_id": appeal.id, "title_award_id": title_award.id,
+            "notification_id": notice.id,
             "filename": "css/app.css"}
 
 
@@ -125,7 +129,8 @@ def test_an_organiser_of_another_city_is_refused_on_this_citys_objects(app, clie
     login_as(outsider)
     scoped = {"org_id", "competition_id", "event_id", "entry_id", "worker_id", "batch_id",
               "nomination_id", "component_id", "criterion_id", "blind_code", "sheet_id",
-              "penalty_id", "score_import_id", "appeal_id", "title_award_id"}
+              "penalty_id", "score_import_id", "appeal_id", "title_award_id",
+              "notification_id"}
     for rule, method in routes(app):
         if rule.endpoint in PUBLIC | ANY_USER or not set(rule.arguments) & scoped:
             continue

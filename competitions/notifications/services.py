@@ -62,6 +62,11 @@ def render(notification: Notification) -> tuple[str, str]:
     return str(message), link
 
 
+def mark_read(notification: Notification) -> None:
+    if notification.read_at is None:
+        notification.read_at = utcnow()
+
+
 def unread_count(user) -> int:
     return db.session.scalar(sa.select(sa.func.count(Notification.id)).where(
         Notification.user_id == user.id, Notification.read_at.is_(None)))

@@ -1,10 +1,11 @@
 """The signed-in user's notifications."""
 
-from flask import Blueprint, redirect, render_template, url_for
+from flask import Blueprint, abort, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from competitions.extensions import db
 from competitions.notifications import services
+from competitions.notifications.models import Notification
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 
@@ -22,6 +23,18 @@ def unread_notifications():
 def index():
     items = [(n, *services.render(n)) for n in services.recent(current_user)]
     return render_template("notifications/index.html", items=items)
+
+
+@bp.route("/<int:notification_id>")
+@login_required
+def open_notification(notification_id):
+    """Follow a notification's link, marking it read; another user's is not found."""
+    notification = db.get_or_404(Notification, notification_id)
+    if notification.user_id != current_user.id:
+        abort(404)
+    services.mark_read(notification)
+    db.session.commit()
+    return redirect(services.render(notification)[1])
 
 
 @bp.route("/read", methods=["POST"])
