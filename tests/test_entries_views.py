@@ -17,6 +17,7 @@ from tests.factories import (
     make_admin,
     make_competition,
     make_enterprise,
+    make_entry,
     make_event,
     make_occupation,
     make_organiser,
@@ -186,6 +187,19 @@ def test_a_worker_sees_eligibility_at_a_glance(people, login_as):
     page = text(login_as(people.worker).get("/registration/open"))
     assert "Eligible" in page and f'data-testid="register-{people.event.id}"' in page
     assert "The event requires at least the skill level Senior technician (level 1)." in page
+
+
+def test_the_open_events_page_counts_the_places_left_for_the_workers_unit(people, login_as):
+    page = text(login_as(people.worker).get("/registration/open"))
+    assert "3 places left for your unit" in page  # the usual quota of 3
+    for n in range(3):
+        colleague = make_worker(people.tree.firm, name=f"同事{n}",
+                                id_number=valid_id_number(serial=400 + n))
+        make_entry(people.event, colleague)
+    db.session.commit()
+    page = text(login_as(people.worker).get("/registration/open"))
+    assert f'data-testid="full-{people.event.id}"' in page
+    assert f'data-testid="register-{people.event.id}"' not in page
 
 
 def test_a_worker_registers_and_sees_pending_endorsement(people, login_as):

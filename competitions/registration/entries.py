@@ -86,6 +86,30 @@ def eligibility_table(workers: list[Worker], events: list[Event]) -> dict[tuple[
         for w in workers for e in events}
 
 
+def places_left(worker: Worker, events: list[Event]) -> dict[int, int | None]:
+    """Per event, how many more entries the worker's quota unit may make, within the event's
+    capacity too (None: neither limits it), in two queries."""
+    ancestors = _ancestors(worker.employer)
+    units = {e.id: quota_unit(worker, e.competition, ancestors) for e in events}
+    active = [s for s in EntryStatus if s.is_active]
+    per_unit, per_event = defaultdict(int), defaultdict(int)
+    for event_id, unit_id, count in db.session.execute(
+            sa.select(Entry.event_id, Entry.unit_id, sa.func.count(Entry.id))
+            .where(Entry.event_id.in_([e.id for e in events]), Entry.status.in_(active))
+            .group_by(Entry.event_id, Entry.unit_id)):
+        per_unit[(event_id, unit_id)] = count
+        per_event[event_id] += count
+    left = {}
+    for event in events:
+        limits = []
+        if event.quota_per_org is not None:
+            limits.append(event.quota_per_org - per_unit[(event.id, units[event.id].id)])
+        if event.capacity is not None:
+            limits.append(event.capacity - per_event[event.id])
+        left[event.id] = max(min(limits), 0) if limits else None
+    return left
+
+
 def refusals_for(worker: Worker, event: Event) -> list:
     """Every eligibility rule `worker` fails for `event` (age, level, group, titles, nomination)."""
     return eligibility_table([worker], [event])[(worker.id, event.id)]

@@ -64,15 +64,17 @@ def open_events():
     page = db.paginate(stmt, per_page=current_app.config["PER_PAGE"])
     worker, now = current_user.worker, utcnow()
     events = [e for c in page.items if c.starts_on for e in c.events]
-    eligibility, entered = {}, {}
+    eligibility, entered, left = {}, {}, {}
     if worker is not None and events:
         eligibility = entries.eligibility_table([worker], events)
+        left = entries.places_left(worker, events)
         entered = {e.event_id: e for e in db.session.scalars(
             sa.select(Entry).join(EntryMember).where(
                 EntryMember.worker_id == worker.id, EntryMember.active,
                 Entry.event_id.in_([e.id for e in events])))}
     return render_template("registration/entries/open.html", page=page, worker=worker,
-                           eligibility=eligibility, entered=entered, now=now,
+                           eligibility=eligibility, entered=entered, places_left=left,
+                           now=now,
                            honour_title=HonourTitle,
                            can_view_entries=entries.can_view_entries)
 
