@@ -3,12 +3,13 @@
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from competitions.judging.models import Penalty
+from competitions.judging.scoring import two_places
 
 CENTS = Decimal("0.01")
 
@@ -25,11 +26,6 @@ ACTION_LABELS = {
     "conflict.declare": _l("Conflict declared"),
 }
 
-
-
-def two_places(value: Decimal | None) -> str:
-    """A score for display, half-up to 2 places (the stored value keeps its precision)."""
-    return "—" if value is None else str(value.quantize(CENTS, ROUND_HALF_UP))
 
 
 def clock(seconds: int | None) -> str:

@@ -259,10 +259,7 @@ def correct_mark(actor, sheet: ScoreSheet, criterion: Criterion, value: Decimal,
     mark = next((m for m in sheet.marks if m.criterion_id == criterion.id), None)
     if mark is None:
         raise NotFound(_l("There is no such mark on this sheet."))
-    try:
-        check_mark(value, criterion.max_mark, criterion.step)
-    except MarkError as error:
-        raise DomainError(mark_error(error, criterion), field="value") from None
+    checked_correction(value, criterion)
     if mark.value == value:
         return
     old, mark.value = mark.value, value
@@ -273,6 +270,14 @@ def correct_mark(actor, sheet: ScoreSheet, criterion: Criterion, value: Decimal,
                    "marks": {criterion.code: format_mark(old)}},
            after={"sheet": sheet.id, "judge": sheet.judge.username,
                   "marks": {criterion.code: format_mark(value)}}, reason=reason)
+
+
+def checked_correction(value: Decimal, criterion: Criterion) -> None:
+    """A corrected mark obeys the criterion's range and step like any other."""
+    try:
+        check_mark(value, criterion.max_mark, criterion.step)
+    except MarkError as error:
+        raise DomainError(mark_error(error, criterion), field="value") from None
 
 
 def _blind_code(entry_id: int) -> str:

@@ -23,6 +23,7 @@ from competitions.contests.models import Event, EventStage
 from competitions.database import utcnow
 from competitions.errors import DomainError, PermissionDenied
 from competitions.extensions import db
+from competitions.judging.marking import format_mark
 from competitions.judging.models import CriterionKind, ImportedMark, MarkingScheme, ScoreImport
 from competitions.judging.scoring import MarkError, check_mark, plain
 from competitions.judging.services import can_edit_scheme
@@ -417,10 +418,6 @@ def confirm(actor, score_import: ScoreImport, now=None) -> ScorePlan:
     return plan
 
 
-def _two_places(value: Decimal) -> str:
-    return str(value.quantize(CENTS))
-
-
 def _store(actor, event: Event, score_import: ScoreImport, plan: ScorePlan, now) -> None:
     """Insert new marks, update replaced ones (two statements), and audit each entry changed."""
     changed = [(line, line.changed) for line in plan.lines if line.changed]
@@ -440,8 +437,8 @@ def _store(actor, event: Event, score_import: ScoreImport, plan: ScorePlan, now)
                 mark.batch_id, mark.updated_at = score_import.id, now
         db.session.flush()
     for line, scores in changed:
-        old = {s.code: _two_places(s.old) for s in scores if s.old is not None}
+        old = {s.code: format_mark(s.old) for s in scores if s.old is not None}
         record(actor, "mark.import", ("Entry", line.entry_id),
                before={"source": "import", "marks": old} if old else None,
-               after={"source": "import", "marks": {s.code: _two_places(s.new) for s in scores},
+               after={"source": "import", "marks": {s.code: format_mark(s.new) for s in scores},
                       "batch": score_import.id})

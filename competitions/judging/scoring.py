@@ -27,6 +27,11 @@ def check_mark(mark: Decimal, maximum: Decimal, step: Decimal) -> Decimal:
     return mark
 
 
+def two_places(value: Decimal | None) -> str:
+    """A score as displayed: half-up to 2 places (the stored value keeps its precision)."""
+    return "—" if value is None else str(Decimal(value).quantize(TOTAL_PLACES, ROUND_HALF_UP))
+
+
 def plain(value: Decimal) -> str:
     """A mark as people write it: 40, 0.5, 12.25 (never 4E+1 or 40.00)."""
     return format(value.normalize(), "f")

@@ -18,8 +18,8 @@ from competitions.errors import DomainError, NotFound, PermissionDenied
 from competitions.extensions import db
 from competitions.judging import panels, services
 from competitions.judging.marking import (
+    checked_correction,
     format_mark,
-    mark_error,
     require_chief_judge,
     require_marking_open,
     require_reason,
@@ -36,7 +36,6 @@ from competitions.judging.models import (
     SignOff,
     Timing,
 )
-from competitions.judging.scoring import MarkError, check_mark
 from competitions.registration.models import Entry
 
 # What an entry's mark history shows: every action on its marks, none of its registration.
@@ -242,10 +241,7 @@ def correct_imported_mark(actor, event: Event, entry: Entry, criterion: Criterio
         ImportedMark.entry_id == entry.id, ImportedMark.criterion_id == criterion.id))
     if mark is None:
         raise NotFound(_l("There is no imported score to correct."))
-    try:
-        check_mark(value, criterion.max_mark, criterion.step)
-    except MarkError as error:
-        raise DomainError(mark_error(error, criterion), field="value") from None
+    checked_correction(value, criterion)
     if mark.value == value:
         return
     old, mark.value, mark.updated_at = mark.value, value, utcnow()

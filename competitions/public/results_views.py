@@ -16,6 +16,7 @@ from flask_login import current_user, login_required
 from competitions.contests.models import Competition, CompetitionState, Event
 from competitions.database import utcnow
 from competitions.extensions import db
+from competitions.judging.scoring import two_places
 from competitions.public.views import bp
 from competitions.results import distribution, lifecycle
 from competitions.results.exports import (
@@ -25,7 +26,6 @@ from competitions.results.exports import (
     notice_period,
     result_rows,
     results_workbook,
-    two_places,
 )
 from competitions.results.notice_pdf import render_notice
 

@@ -13,6 +13,7 @@ from competitions.cli import in_english
 from competitions.contests.models import Competition, Event
 from competitions.database import utcnow
 from competitions.extensions import db
+from competitions.judging.scoring import two_places
 from competitions.results.exports import (
     ResultRow,
     component_names,
@@ -20,7 +21,6 @@ from competitions.results.exports import (
     notice_period,
     result_rows,
     results_workbook,
-    two_places,
 )
 from competitions.results.notice_pdf import render_notice
 

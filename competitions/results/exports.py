@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 import sqlalchemy as sa
 from flask_babel import force_locale, to_user_timezone
@@ -36,13 +36,6 @@ SCORE_FORMAT = "0.00"
 def is_public(event: Event) -> bool:
     """Results are public from publication (the notice, 公示) on, and stay so once final."""
     return event.stage in PUBLIC_STAGES
-
-
-def two_places(value: Decimal | None) -> str:
-    """A score as displayed: half-up to 2 places ("—" when there is none)."""
-    if value is None:
-        return "—"
-    return str(Decimal(value).quantize(CENTS, rounding=ROUND_HALF_UP))
 
 
 @dataclass(frozen=True)

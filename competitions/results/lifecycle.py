@@ -16,6 +16,7 @@ from competitions.errors import DomainError, PermissionDenied
 from competitions.extensions import db
 from competitions.judging.models import SignOff
 from competitions.judging.panels import drawn_entries, event_officials
+from competitions.registration.draw import can_see_blind_codes
 from competitions.registration.models import Entry
 from competitions.results import services
 from competitions.results.models import Appeal, AppealStatus
@@ -33,9 +34,8 @@ def _holds(user, role: Role, event: Event) -> bool:
 
 
 def can_decrypt(user, event: Event) -> bool:
-    """The competition's encryption officers (and platform administrators)."""
-    return user.is_authenticated and (user.is_admin or _holds(user, Role.ENCRYPTION_OFFICER,
-                                                             event))
+    """Those who hold the blind codes: the competition's encryption officers and admins."""
+    return can_see_blind_codes(user, event)
 
 
 def is_arbitrator(user, event: Event) -> bool:

@@ -22,7 +22,8 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 
 from competitions.certificates.fonts import cjk_font
 from competitions.contests.models import Event, EventStage
-from competitions.results.exports import ResultRow, award_label, two_places
+from competitions.judging.scoring import two_places
+from competitions.results.exports import ResultRow, award_label
 
 HEADERS = ["名次", "姓名", "参赛单位", "总分", "奖项"]
 WIDTHS = [16 * mm, 44 * mm, 72 * mm, 22 * mm, 26 * mm]  # 180 mm: A4 less margins

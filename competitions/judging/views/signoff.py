@@ -21,7 +21,7 @@ from competitions.forms import act
 from competitions.judging import marking, panels, signoff
 from competitions.judging.blueprint import bp
 from competitions.judging.forms import ConfirmForm
-from competitions.judging.history import clock, history_line, two_places
+from competitions.judging.history import clock, history_line
 from competitions.judging.models import (
     Criterion,
     CriterionKind,
@@ -31,6 +31,7 @@ from competitions.judging.models import (
     ScoreSheet,
     Timing,
 )
+from competitions.judging.scoring import two_places
 from competitions.judging.signoff_forms import (
     CorrectMarkForm,
     PenaltyForm,

@@ -21,7 +21,8 @@ from competitions.contests.models import Competition, Event, EventStage
 from competitions.errors import DomainError, PermissionDenied
 from competitions.extensions import db
 from competitions.forms import act, apply_error
-from competitions.judging.history import clock, two_places
+from competitions.judging.history import clock
+from competitions.judging.scoring import two_places
 from competitions.organisations.models import Organisation
 from competitions.registration.models import (
     Entry,
