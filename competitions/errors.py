@@ -2,7 +2,8 @@
 
 from flask import render_template
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+
+from competitions.i18n import lazy_gettext as _l
 
 
 class DomainError(Exception):

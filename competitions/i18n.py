@@ -1,11 +1,32 @@
 """Language selection (Simplified Chinese by default) and template helpers."""
 
 from flask import current_app, has_request_context, request
-from flask_babel import get_locale
-from flask_babel import lazy_gettext as _l
+from flask_babel import get_locale, gettext
+from flask_babel.speaklater import LazyString
 from flask_login import current_user
+from markupsafe import Markup, escape
 
 from competitions import masking
+
+
+class LazyText(LazyString):
+    """A message translated when shown. It is text, never markup.
+
+    Flask-Babel's LazyString has `__html__` return the raw text, so Jinja, Markup and the
+    session's flash serialiser all take it as safe HTML, and a user's name interpolated into it
+    (`_l("%(name)s is taken", name=...)`) rendered as markup. Here `__html__` escapes it.
+    """
+
+    def __html__(self) -> Markup:
+        return escape(str(self))
+
+
+def lazy_gettext(string: str, **variables) -> LazyText:
+    """Every lazily translated message in the code comes from here (imported as `_l`)."""
+    return LazyText(gettext, string, **variables)
+
+
+_l = lazy_gettext
 
 LANGUAGE_COOKIE = "lang"
 LANGUAGE_NAMES = {"zh": "中文", "en": "English"}

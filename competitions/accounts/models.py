@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 from flask_login import AnonymousUserMixin, UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from competitions.database import Base, LabelledEnum, enum_column_type, utcnow
+from competitions.i18n import lazy_gettext as _l
 from competitions.organisations.models import Organisation
 
 

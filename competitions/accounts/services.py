@@ -3,13 +3,13 @@
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 
 from competitions.accounts.models import Role, RoleGrant, Scope, User
 from competitions.audit.services import record
 from competitions.database import utcnow
 from competitions.errors import DomainError, PermissionDenied
 from competitions.extensions import db
+from competitions.i18n import lazy_gettext as _l
 from competitions.organisations.models import Organisation
 
 MIN_PASSWORD_LENGTH = 8

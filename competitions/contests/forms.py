@@ -1,4 +1,3 @@
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -13,6 +12,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from competitions.contests.models import CompetitionClass, EventGroup
+from competitions.i18n import lazy_gettext as _l
 from competitions.organisations.models import Tier
 from competitions.promotion.levels import SkillLevel
 from competitions.results.honours import HonourTitle

@@ -6,10 +6,10 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from competitions.database import Base, LabelledEnum, enum_column_type, utcnow
+from competitions.i18n import lazy_gettext as _l
 from competitions.organisations.models import Organisation, Tier
 from competitions.promotion.levels import SkillLevel
 from competitions.promotion.models import Occupation

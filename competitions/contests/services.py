@@ -1,7 +1,6 @@
 """Creating competitions and events, and moving a competition through its stages."""
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
 from competitions.audit.services import record
@@ -14,6 +13,7 @@ from competitions.contests.models import (
 )
 from competitions.errors import DomainError, PermissionDenied
 from competitions.extensions import db
+from competitions.i18n import lazy_gettext as _l
 from competitions.organisations.models import Organisation, Tier
 
 

@@ -2,11 +2,11 @@
 
 from decimal import Decimal
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DecimalField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, StopValidation
 
+from competitions.i18n import lazy_gettext as _l
 from competitions.judging.models import Aggregation, ComponentKind, CriterionKind
 
 

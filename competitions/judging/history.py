@@ -6,8 +6,8 @@ from datetime import datetime
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
+from competitions.i18n import lazy_gettext as _l
 from competitions.judging.models import Penalty
 from competitions.judging.scoring import two_places
 

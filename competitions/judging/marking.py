@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 
 from competitions.accounts.models import User
 from competitions.audit.services import record
@@ -19,6 +18,7 @@ from competitions.contests.models import Event, EventStage
 from competitions.database import utcnow
 from competitions.errors import DomainError, NotFound, PermissionDenied
 from competitions.extensions import db
+from competitions.i18n import lazy_gettext as _l
 from competitions.judging import panels
 from competitions.judging.models import Criterion, Mark, ScoreSheet, SheetStatus
 from competitions.judging.scoring import MarkError, check_mark, plain

@@ -6,12 +6,12 @@ from datetime import datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from competitions.accounts.models import User
 from competitions.contests.models import Event
 from competitions.database import Base, LabelledEnum, enum_column_type, utcnow
+from competitions.i18n import lazy_gettext as _l
 
 
 class ComponentKind(LabelledEnum):

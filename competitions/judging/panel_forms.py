@@ -1,10 +1,10 @@
 """Forms for appointing an event's judges and for score sheets."""
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
+from competitions.i18n import lazy_gettext as _l
 from competitions.judging.panels import OFFICIAL_ROLES
 
 

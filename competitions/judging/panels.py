@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
 from competitions.accounts.models import Role, RoleGrant, User
@@ -24,6 +23,7 @@ from competitions.audit.services import record
 from competitions.contests.models import Event, EventStage
 from competitions.errors import DomainError, PermissionDenied
 from competitions.extensions import db
+from competitions.i18n import lazy_gettext as _l
 from competitions.judging import conflicts, scoring
 from competitions.judging.models import (
     Criterion,

@@ -13,7 +13,6 @@ from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
@@ -23,6 +22,7 @@ from competitions.contests.models import Event, EventStage
 from competitions.database import utcnow
 from competitions.errors import DomainError, PermissionDenied
 from competitions.extensions import db
+from competitions.i18n import lazy_gettext as _l
 from competitions.judging.marking import format_mark
 from competitions.judging.models import CriterionKind, ImportedMark, MarkingScheme, ScoreImport
 from competitions.judging.scoring import MarkError, check_mark, plain

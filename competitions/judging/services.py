@@ -3,7 +3,6 @@
 from decimal import Decimal
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import contains_eager
 
 from competitions.accounts.models import Role
@@ -12,6 +11,7 @@ from competitions.contests.models import Competition, Event
 from competitions.database import utcnow
 from competitions.errors import DomainError, PermissionDenied
 from competitions.extensions import db
+from competitions.i18n import lazy_gettext as _l
 from competitions.judging.models import (
     Aggregation,
     Component,

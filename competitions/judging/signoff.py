@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 
 from competitions.audit.models import AuditEntry
 from competitions.audit.services import record
@@ -16,6 +15,7 @@ from competitions.contests.models import Event, EventStage
 from competitions.database import utcnow
 from competitions.errors import DomainError, NotFound, PermissionDenied
 from competitions.extensions import db
+from competitions.i18n import lazy_gettext as _l
 from competitions.judging import panels, services
 from competitions.judging.marking import (
     checked_correction,

@@ -6,11 +6,11 @@ URL (`return_prefix(sheet_id)` …), so a posted form is read back with the same
 
 import re
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DecimalField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
+from competitions.i18n import lazy_gettext as _l
 from competitions.judging.forms import finite
 
 MAX_MINUTES = 6000  # 100 hours: far beyond any practical task, well inside an integer column

@@ -2,10 +2,10 @@
 
 import sqlalchemy as sa
 from flask import url_for
-from flask_babel import lazy_gettext as _l
 
 from competitions.database import utcnow
 from competitions.extensions import db
+from competitions.i18n import lazy_gettext as _l
 from competitions.notifications.models import Notification
 
 

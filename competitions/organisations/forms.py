@@ -1,10 +1,10 @@
 """Forms for creating, editing and moving organisations."""
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length
 
+from competitions.i18n import lazy_gettext as _l
 from competitions.organisations.models import OrgKind, Tier
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from competitions.database import Base, LabelledEnum, enum_column_type, utcnow
+from competitions.i18n import lazy_gettext as _l
 
 
 class Tier(LabelledEnum):

@@ -1,13 +1,13 @@
 """Creating, renaming and moving organisations; subtree queries."""
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import contains_eager
 
 from competitions.accounts.models import Role, RoleGrant, User
 from competitions.audit.services import record
 from competitions.errors import DomainError, PermissionDenied
 from competitions.extensions import db
+from competitions.i18n import lazy_gettext as _l
 from competitions.organisations.models import Organisation, OrgKind, Tier
 
 

@@ -1,8 +1,7 @@
 """The national skill-level ladder (人社部发〔2022〕14号, the "new eight-level" system)."""
 
-from flask_babel import lazy_gettext as _l
-
 from competitions.database import LabelledEnum
+from competitions.i18n import lazy_gettext as _l
 
 
 class SkillLevel(LabelledEnum):

@@ -1,11 +1,11 @@
 """The occupation catalogue: administrators extend it and mark national standards."""
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 
 from competitions.audit.services import record
 from competitions.errors import DomainError, PermissionDenied
 from competitions.extensions import db
+from competitions.i18n import lazy_gettext as _l
 from competitions.promotion.models import Occupation
 
 

@@ -3,7 +3,6 @@
 import secrets
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 
 from competitions.accounts.models import Role
 from competitions.audit.services import record
@@ -11,6 +10,7 @@ from competitions.contests.models import CompetitionState, Event, EventStage
 from competitions.database import utcnow
 from competitions.errors import DomainError, PermissionDenied
 from competitions.extensions import db
+from competitions.i18n import lazy_gettext as _l
 from competitions.registration.models import Entry, EntryStatus
 
 # No look-alike characters (0/O, 1/I, 2/Z, 5/S, 8/B): blind codes are read aloud and handwritten.

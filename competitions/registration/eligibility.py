@@ -3,8 +3,7 @@
 from dataclasses import dataclass, field
 from datetime import date
 
-from flask_babel import lazy_gettext as _l
-
+from competitions.i18n import lazy_gettext as _l
 from competitions.promotion.levels import SkillLevel
 from competitions.registration.retirement import retirement_date
 from competitions.registration.sex import Sex

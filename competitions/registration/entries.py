@@ -4,7 +4,6 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
 from competitions.audit.services import record
@@ -12,6 +11,7 @@ from competitions.contests.models import Competition, Event
 from competitions.database import utcnow
 from competitions.errors import DomainError, PermissionDenied
 from competitions.extensions import db
+from competitions.i18n import lazy_gettext as _l
 from competitions.notifications.services import notify
 from competitions.organisations.models import Organisation
 from competitions.registration.eligibility import Entrant, EventRules, check_eligibility

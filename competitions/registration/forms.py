@@ -1,7 +1,6 @@
 """Worker profile forms: self sign-up and the organisers' create/edit form."""
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     EmailField,
@@ -22,6 +21,7 @@ from wtforms.validators import (
 
 from competitions.contests.models import EventGroup
 from competitions.extensions import db
+from competitions.i18n import lazy_gettext as _l
 from competitions.organisations.models import Organisation
 from competitions.organisations.services import search_organisations
 from competitions.promotion.levels import SkillLevel

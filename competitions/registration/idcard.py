@@ -5,10 +5,10 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from flask_babel import lazy_gettext as _l
 from stdnum import exceptions, numdb
 from stdnum.cn import ric
 
+from competitions.i18n import lazy_gettext as _l
 from competitions.registration.sex import Sex
 
 

@@ -1,10 +1,10 @@
 """Forms for the spreadsheet import and the draw."""
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms.validators import ValidationError
 
+from competitions.i18n import lazy_gettext as _l
 from competitions.registration.imports import MAX_FILE_BYTES
 
 

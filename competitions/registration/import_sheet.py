@@ -2,11 +2,11 @@
 
 import io
 
-from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 
 from competitions.errors import DomainError
+from competitions.i18n import lazy_gettext as _l
 from competitions.promotion.levels import SkillLevel
 
 

@@ -10,13 +10,13 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 
 from competitions.audit.services import record
 from competitions.contests.models import Event
 from competitions.database import utcnow
 from competitions.errors import PermissionDenied
 from competitions.extensions import db
+from competitions.i18n import lazy_gettext as _l
 from competitions.notifications.services import notify
 from competitions.organisations.models import Organisation, OrgKind
 from competitions.promotion.levels import SkillLevel

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from competitions.accounts.models import User
 from competitions.contests.models import Event, EventGroup
 from competitions.database import Base, LabelledEnum, enum_column_type, utcnow
+from competitions.i18n import lazy_gettext as _l
 from competitions.organisations.models import Organisation
 from competitions.promotion.levels import SkillLevel
 from competitions.promotion.models import Occupation

@@ -4,13 +4,13 @@ import re
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 
 from competitions.accounts.services import create_user
 from competitions.audit.services import record
 from competitions.contests.models import EventGroup
 from competitions.errors import DomainError, PermissionDenied
 from competitions.extensions import db
+from competitions.i18n import lazy_gettext as _l
 from competitions.masking import mask_id_number, mask_phone
 from competitions.organisations.models import Organisation
 from competitions.promotion.levels import SkillLevel

@@ -1,6 +1,5 @@
-from flask_babel import lazy_gettext as _l
-
 from competitions.database import LabelledEnum
+from competitions.i18n import lazy_gettext as _l
 
 
 class Sex(LabelledEnum):

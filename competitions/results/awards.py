@@ -16,9 +16,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from flask_babel import lazy_gettext as _l
-
 from competitions.database import LabelledEnum
+from competitions.i18n import lazy_gettext as _l
 
 Key = TypeVar("Key", bound=Hashable)
 Bands = list[tuple["Award", int]]

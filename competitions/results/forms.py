@@ -3,7 +3,6 @@ appeals and their decisions, and the granting body's decision on a title."""
 
 from decimal import Decimal
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     DecimalField,
@@ -16,6 +15,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
+from competitions.i18n import lazy_gettext as _l
 from competitions.judging.forms import finite
 from competitions.results.awards import AWARD_SCHEMES
 from competitions.results.ranking import TIE_BREAKS

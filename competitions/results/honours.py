@@ -1,8 +1,7 @@
 """Honorary titles (荣誉称号) a worker may hold: granted by competitions, and able to bar entry."""
 
-from flask_babel import lazy_gettext as _l
-
 from competitions.database import LabelledEnum
+from competitions.i18n import lazy_gettext as _l
 
 
 class HonourTitle(LabelledEnum):

@@ -4,13 +4,13 @@ for the granting body's approval, which an organiser records (RULES.md B)."""
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 
 from competitions.audit.services import record
 from competitions.contests.models import Competition, Event
 from competitions.database import utcnow
 from competitions.errors import DomainError, PermissionDenied
 from competitions.extensions import db
+from competitions.i18n import lazy_gettext as _l
 from competitions.registration.models import WorkerTitle
 from competitions.results import services, titles
 from competitions.results.models import TitleAward, TitleState

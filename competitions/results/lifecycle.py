@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 
 from competitions.accounts.models import Role
 from competitions.audit.services import record
@@ -14,6 +13,7 @@ from competitions.contests.models import CompetitionState, Event, EventStage
 from competitions.database import utcnow
 from competitions.errors import DomainError, PermissionDenied
 from competitions.extensions import db
+from competitions.i18n import lazy_gettext as _l
 from competitions.judging.models import SignOff
 from competitions.judging.panels import drawn_entries, event_officials
 from competitions.registration.draw import can_see_blind_codes

@@ -1,11 +1,10 @@
 """A competition's results settings: the presets and numbers its results follow."""
 
-from flask_babel import lazy_gettext as _l
-
 from competitions.audit.services import record
 from competitions.contests.models import Competition, EventStage
 from competitions.errors import PermissionDenied
 from competitions.extensions import db
+from competitions.i18n import lazy_gettext as _l
 from competitions.results import lifecycle, ranking
 from competitions.results.awards import AWARD_SCHEMES
 from competitions.results.titles import TITLE_RULES

@@ -16,8 +16,7 @@ from collections.abc import Callable, Collection, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from flask_babel import lazy_gettext as _l
-
+from competitions.i18n import lazy_gettext as _l
 from competitions.results.honours import HonourTitle
 
 Person = TypeVar("Person", bound=Hashable)

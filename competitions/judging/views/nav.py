@@ -1,9 +1,9 @@
 """The links across an event's judging pages, each shown only to those who may open it."""
 
 from flask import current_app, url_for
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from competitions.i18n import lazy_gettext as _l
 from competitions.judging import panels, services, signoff
 from competitions.judging.blueprint import bp
 from competitions.judging.scoring import plain

@@ -6,7 +6,6 @@ from io import BytesIO
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, send_file, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
@@ -16,6 +15,7 @@ from competitions.contests.models import Event
 from competitions.errors import DomainError
 from competitions.extensions import db
 from competitions.forms import apply_error
+from competitions.i18n import lazy_gettext as _l
 from competitions.judging import score_import as service
 from competitions.judging.blueprint import bp
 from competitions.judging.models import ScoreImport

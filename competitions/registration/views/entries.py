@@ -3,7 +3,6 @@
 import sqlalchemy as sa
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
@@ -13,6 +12,7 @@ from competitions.database import utcnow
 from competitions.errors import DomainError
 from competitions.extensions import db
 from competitions.forms import apply_error, is_safe_next
+from competitions.i18n import lazy_gettext as _l
 from competitions.organisations.models import Organisation
 from competitions.registration import entries
 from competitions.registration.blueprint import bp

@@ -13,7 +13,6 @@ from decimal import Decimal
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
@@ -21,6 +20,7 @@ from competitions.contests.models import Competition, Event, EventStage
 from competitions.errors import DomainError, PermissionDenied
 from competitions.extensions import db
 from competitions.forms import act, apply_error
+from competitions.i18n import lazy_gettext as _l
 from competitions.judging.history import clock
 from competitions.judging.scoring import two_places
 from competitions.organisations.models import Organisation
