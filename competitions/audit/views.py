@@ -1,11 +1,11 @@
 """The audit log, readable by platform administrators."""
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, render_template, request
 
 from competitions.accounts.permissions import admin_required
 from competitions.audit.models import AuditEntry
-from competitions.extensions import db
+from competitions.pagination import paginate
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
@@ -17,5 +17,5 @@ def index():
     stmt = sa.select(AuditEntry).order_by(AuditEntry.seq.desc())
     if action:
         stmt = stmt.where(AuditEntry.action.startswith(action, autoescape=True))
-    page = db.paginate(stmt, per_page=current_app.config["PER_PAGE"])
+    page = paginate(stmt)
     return render_template("audit/index.html", page=page, action=action)

@@ -1,4 +1,3 @@
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -12,6 +11,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from competitions.contests.models import CompetitionClass, EventGroup
+from competitions.forms import Form, parse_id
 from competitions.i18n import lazy_gettext as _l
 from competitions.organisations.models import Tier
 from competitions.promotion.levels import SkillLevel
@@ -24,11 +24,11 @@ def _optional_enum(enum_cls):
     return lambda value: enum_cls(value) if value not in (None, "", "None") else None
 
 
-class CompetitionForm(FlaskForm):
+class CompetitionForm(Form):
     name = StringField(_l("Competition name"), validators=[DataRequired(), Length(max=200)],
                        description=_l("e.g. 2026年南京市职工职业技能大赛"))
     year = IntegerField(_l("Year"), validators=[DataRequired(), NumberRange(2000, 2100)])
-    organiser_id = SelectField(_l("Organised by"), coerce=int)
+    organiser_id = SelectField(_l("Organised by"), coerce=parse_id)
     tier = SelectField(_l("Tier"), choices=[t for t in Tier.choices() if t[0] != "international"],
                        coerce=Tier.coerce)
     competition_class = SelectField(_l("Class"), choices=CompetitionClass.choices(),
@@ -40,14 +40,14 @@ class CompetitionForm(FlaskForm):
                                                 validators=[Optional()])
     starts_on = DateField(_l("Contest starts"), validators=[Optional()])
     ends_on = DateField(_l("Contest ends"), validators=[Optional()])
-    feeds_id = SelectField(_l("Winners go on to"), coerce=int, validators=[Optional()],
+    feeds_id = SelectField(_l("Winners go on to"), coerce=parse_id, validators=[Optional()],
                            description=_l("A competition of a higher tier that this one feeds."))
     advance_top_n = IntegerField(_l("Places that advance per event"), default=3,
                                  validators=[DataRequired(), NumberRange(1, 100)])
 
 
-class EventForm(FlaskForm):
-    occupation_id = SelectField(_l("Occupation"), coerce=int)
+class EventForm(Form):
+    occupation_id = SelectField(_l("Occupation"), coerce=parse_id)
     group = SelectField(_l("Group"), choices=EventGroup.choices(), coerce=EventGroup.coerce)
     team_size = IntegerField(_l("Team size"), default=1, validators=[NumberRange(1, 10)],
                              description=_l("1 for an individual event."))
@@ -74,10 +74,10 @@ class EventForm(FlaskForm):
     nomination_required = BooleanField(_l("A nomination is required"))
 
 
-class AppointForm(FlaskForm):
+class AppointForm(Form):
     username = StringField(_l("Username"), validators=[DataRequired(), Length(max=64)])
     role = SelectField(_l("Role"), coerce=str)
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(Form):
     reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=1000)])

@@ -1,7 +1,7 @@
 """Competitions and events: organisers create, configure and move them through their stages."""
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import to_user_timezone, to_utc
 from flask_login import current_user
@@ -16,6 +16,7 @@ from competitions.errors import DomainError
 from competitions.extensions import db
 from competitions.forms import apply_error
 from competitions.organisations.models import Organisation, OrgKind
+from competitions.pagination import paginate
 from competitions.promotion.models import Occupation
 from competitions.registration.entries import entry_counts
 
@@ -66,8 +67,7 @@ def _competition_values(form: CompetitionForm) -> dict:
 @bp.route("/")
 @organiser_required
 def index():
-    page = db.paginate(services.visible_competitions(current_user),
-                       per_page=current_app.config["PER_PAGE"])
+    page = paginate(services.visible_competitions(current_user))
     return render_template("contests/index.html", page=page)
 
 

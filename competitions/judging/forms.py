@@ -2,10 +2,10 @@
 
 from decimal import Decimal
 
-from flask_wtf import FlaskForm
 from wtforms import DecimalField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, StopValidation
 
+from competitions.forms import Form, parse_id
 from competitions.i18n import lazy_gettext as _l
 from competitions.judging.models import Aggregation, ComponentKind, CriterionKind
 
@@ -22,7 +22,7 @@ def _decimal(label, *, low: str, high: str, default=None, description=None) -> D
                                     NumberRange(Decimal(low), Decimal(high))])
 
 
-class ComponentForm(FlaskForm):
+class ComponentForm(Form):
     name = StringField(_l("Component name"), validators=[DataRequired(), Length(max=50)],
                        description=_l("e.g. 理论知识, 实际操作"))
     kind = SelectField(_l("Component type"), choices=ComponentKind.choices(),
@@ -31,12 +31,12 @@ class ComponentForm(FlaskForm):
                       description=_l("Share of the total; all components together make 100."))
 
 
-class ComponentEditForm(FlaskForm):
+class ComponentEditForm(Form):
     name = ComponentForm.name
     weight = _decimal(_l("Weight (%)"), low="0.01", high="100")
 
 
-class CriterionForm(FlaskForm):
+class CriterionForm(Form):
     code = StringField(_l("Criterion code"), validators=[DataRequired(), Length(max=20)],
                        description=_l("e.g. A1"))
     description = TextAreaField(_l("Criterion description"),
@@ -54,16 +54,16 @@ class CriterionForm(FlaskForm):
                               coerce=Aggregation.coerce, default=Aggregation.TRIMMED_MEAN)
 
 
-class SpreadThresholdForm(FlaskForm):
+class SpreadThresholdForm(Form):
     spread_threshold = _decimal(
         _l("Spread threshold (%)"), low="0.01", high="100", default=Decimal(20),
         description=_l("A panel whose marks for a criterion differ by more than this share "
                        "of its maximum is flagged for discussion before sign-off."))
 
 
-class CopySchemeForm(FlaskForm):
-    source_event_id = SelectField(_l("Copy the scheme of"), coerce=int)
+class CopySchemeForm(Form):
+    source_event_id = SelectField(_l("Copy the scheme of"), coerce=parse_id)
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """Only the CSRF token: for removing and clearing."""

@@ -6,10 +6,10 @@ URL (`return_prefix(sheet_id)` …), so a posted form is read back with the same
 
 import re
 
-from flask_wtf import FlaskForm
 from wtforms import DecimalField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
+from competitions.forms import Form, parse_id
 from competitions.i18n import lazy_gettext as _l
 from competitions.judging.forms import finite
 
@@ -30,13 +30,13 @@ def _mark(label) -> DecimalField:
                         render_kw={"inputmode": "decimal", "size": 6})
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(Form):
     """Reopening the event, returning a sheet, withdrawing a penalty."""
 
     reason = _reason()
 
 
-class CorrectMarkForm(FlaskForm):
+class CorrectMarkForm(Form):
     """One judge's mark, or one imported score, changed by the chief judge."""
 
     value = _mark(_l("New mark"))
@@ -71,7 +71,7 @@ def seconds_used(minutes: str | None, seconds: str | None) -> int:
     return whole_minutes * 60 + int(seconds or 0)
 
 
-class TimeUsedForm(FlaskForm):
+class TimeUsedForm(Form):
     minutes = StringField(_l("Minutes"), description=_l("Or the whole time as mm:ss, e.g. 58:30"),
                           render_kw={"inputmode": "numeric", "size": 8, "autocomplete": "off"})
     seconds = StringField(_l("Seconds"), render_kw={"inputmode": "numeric", "size": 3,
@@ -89,8 +89,8 @@ class TimeUsedForm(FlaskForm):
         return True
 
 
-class PenaltyForm(FlaskForm):
-    component_id = SelectField(_l("Component"), coerce=int)
+class PenaltyForm(Form):
+    component_id = SelectField(_l("Component"), coerce=parse_id)
     points = DecimalField(_l("Points deducted"), places=None,
                           validators=[InputRequired(), finite],
                           description=_l("Out of the component's 100 points."),

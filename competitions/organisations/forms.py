@@ -1,9 +1,9 @@
 """Forms for creating, editing and moving organisations."""
 
-from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length
 
+from competitions.forms import Form, parse_id
 from competitions.i18n import lazy_gettext as _l
 from competitions.organisations.models import OrgKind, Tier
 
@@ -13,7 +13,7 @@ def tiers_up_to(top: Tier | None) -> list[tuple[str, str]]:
     return [(t.value, t.label) for t in reversed(Tier) if top is None or t <= top]
 
 
-class OrganisationForm(FlaskForm):
+class OrganisationForm(Form):
     name = StringField(_l("Organisation name"), validators=[DataRequired(), Length(max=200)])
     kind = SelectField(_l("Kind"), choices=OrgKind.choices(), coerce=OrgKind.coerce)
     tier = SelectField(_l("Tier"), coerce=Tier.coerce,
@@ -27,7 +27,7 @@ class OrganisationForm(FlaskForm):
 CHOOSE_PARENT = _l("Choose the new parent among the organisations you manage.")
 
 
-class MoveForm(FlaskForm):
+class MoveForm(Form):
     # The choices come from a name search, so any id may be posted back; the service decides.
-    parent = SelectField(_l("New parent organisation"), coerce=int, validate_choice=False,
+    parent = SelectField(_l("New parent organisation"), coerce=parse_id, validate_choice=False,
                          validators=[InputRequired(message=CHOOSE_PARENT)])

@@ -1,7 +1,7 @@
 """The tier tree: browse, create, edit and move organisations; appoint their organisers."""
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -11,10 +11,11 @@ from competitions.accounts.permissions import organiser_required
 from competitions.accounts.services import find_user_by_username, grant_role
 from competitions.errors import DomainError
 from competitions.extensions import db
-from competitions.forms import apply_error
+from competitions.forms import apply_error, parse_id
 from competitions.organisations import services
 from competitions.organisations.forms import CHOOSE_PARENT, MoveForm, OrganisationForm
 from competitions.organisations.models import Organisation, OrgKind, Tier
+from competitions.pagination import paginate
 
 bp = Blueprint("organisations", __name__, url_prefix="/organisations")
 
@@ -50,8 +51,7 @@ def index():
 
 def _render_detail(org: Organisation, appoint_form: AppointOrganiserForm):
     stmt = sa.select(Organisation).where(Organisation.parent_id == org.id)
-    page = db.paginate(stmt.order_by(Organisation.name, Organisation.id),
-                       per_page=current_app.config["PER_PAGE"])
+    page = paginate(stmt.order_by(Organisation.name, Organisation.id))
     return render_template(
         "organisations/detail.html", org=org, ancestors=services.ancestors_of(org), page=page,
         grandchildren=services.child_counts([child.id for child in page.items]),
@@ -94,7 +94,7 @@ def appoint_organiser(org_id):
 def new():
     parent = None
     if request.args.get("parent"):
-        parent = _managed_or_403(request.args.get("parent", type=int) or 0)
+        parent = _managed_or_403(request.args.get("parent", type=parse_id) or 0)
     elif not current_user.is_admin:
         abort(403)
     form = OrganisationForm(parent_tier=parent.tier if parent else None)

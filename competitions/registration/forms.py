@@ -1,7 +1,6 @@
 """Worker profile forms: self sign-up and the organisers' create/edit form."""
 
 import sqlalchemy as sa
-from flask_wtf import FlaskForm
 from wtforms import (
     EmailField,
     HiddenField,
@@ -21,6 +20,7 @@ from wtforms.validators import (
 
 from competitions.contests.models import EventGroup
 from competitions.extensions import db
+from competitions.forms import Form, parse_id
 from competitions.i18n import lazy_gettext as _l
 from competitions.organisations.models import Organisation
 from competitions.organisations.services import search_organisations
@@ -31,7 +31,7 @@ CHOOSE_EMPLOYER = _l("Choose the enterprise or school that employs the worker.")
 
 
 def optional_int(value) -> int | None:
-    return int(value) if value not in (None, "") else None
+    return parse_id(value) if value not in (None, "") else None
 
 
 def optional_level(value) -> SkillLevel | None:
@@ -46,7 +46,7 @@ class EmployerField(SelectField):
             raise ValidationError(_l("Search for the employer and choose it from the list."))
 
 
-class WorkerForm(FlaskForm):
+class WorkerForm(Form):
     name = StringField(_l("Real name"), validators=[DataRequired(), Length(max=50)])
     id_number = StringField(_l("ID card number"), validators=[DataRequired(), Length(max=40)],
                             description=_l("18 characters; the last one may be X."))
@@ -98,14 +98,14 @@ class SignUpForm(WorkerForm):
 
 # --- Entries: registering workers and teams, deciding, nominating ---------------------------
 
-class WorkerChoiceForm(FlaskForm):
+class WorkerChoiceForm(Form):
     """A button beside a worker found by the search: register or nominate that worker."""
 
     worker_id = HiddenField(validators=[InputRequired()])
     note = StringField(_l("Note"), validators=[Optional(), Length(max=200)])
 
 
-class TeamEntryForm(FlaskForm):
+class TeamEntryForm(Form):
     team_name = StringField(_l("Team name"), validators=[DataRequired(), Length(max=100)])
     members = TextAreaField(_l("Members' ID card numbers"), validators=[DataRequired()],
                             description=_l("One per line, the team leader first."))
@@ -115,11 +115,11 @@ class TeamEntryForm(FlaskForm):
                 for line in (self.members.data or "").splitlines() if line.strip()]
 
 
-class RejectForm(FlaskForm):
+class RejectForm(Form):
     reason = TextAreaField(_l("Reason for rejecting"), validators=[
         DataRequired(message=_l("Give the reason for rejecting the entry.")),
         Length(max=1000)])
 
 
-class WithdrawForm(FlaskForm):
+class WithdrawForm(Form):
     reason = StringField(_l("Reason"), validators=[Optional(), Length(max=200)])

@@ -29,12 +29,18 @@ class IdentityNumber:
 
 def parse_id_number(raw: str, today: date | None = None) -> IdentityNumber:
     """Validate `raw` (spaces allowed, lower-case x accepted) and derive birth date and sex."""
-    number = ric.compact(re.sub(r"\s", "", raw or ""))
+    # Not ric.compact: its clean() maps full-width and mathematical digits (𝟏) to ASCII.
+    number = re.sub(r"\s", "", raw or "")
+    number = number[:17] + number[17:].replace("x", "X")
     if len(number) != 18:
         raise InvalidIdNumber(_l("An ID number has 18 characters; this one has %(n)d.",
                                  n=len(number)))
-    if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
-        raise InvalidIdNumber(_l("An ID number is 17 digits followed by a digit or X."))
+    # Only ASCII digits: str.isdigit() also accepts ① or ², which int() then refuses, and
+    # normalising (NFKC) would quietly turn ① into 1 and store a number nobody typed.
+    if not re.fullmatch(r"[0-9]{17}[0-9X]", number):
+        raise InvalidIdNumber(_l("An ID number is 17 digits 0-9 followed by a digit or X; "
+                                 "other characters, such as ① or full-width digits, are not "
+                                 "accepted."))
     try:
         birth_date = ric.get_birth_date(number)
     except exceptions.ValidationError:

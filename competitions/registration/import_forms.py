@@ -1,9 +1,9 @@
 """Forms for the spreadsheet import and the draw."""
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms.validators import ValidationError
 
+from competitions.forms import Form
 from competitions.i18n import lazy_gettext as _l
 from competitions.registration.imports import MAX_FILE_BYTES
 
@@ -24,7 +24,7 @@ def at_most(limit: int):
     return check
 
 
-class ImportUploadForm(FlaskForm):
+class ImportUploadForm(Form):
     file = FileField(_l("Spreadsheet (.xlsx)"), validators=[
         FileRequired(_l("Choose the filled-in spreadsheet to upload.")),
         FileAllowed(["xlsx"], _l("Upload an .xlsx file (Excel 2007 or later, or WPS).")),
@@ -32,5 +32,5 @@ class ImportUploadForm(FlaskForm):
         description=_l("Use the template: one worker per row, at most 20,000 rows."))
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """Nothing but the CSRF token: the confirm button of a preview or of the draw."""

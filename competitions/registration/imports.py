@@ -43,6 +43,7 @@ from competitions.registration.models import (
     WorkerTitle,
 )
 from competitions.registration.services import CERTIFICATE_RE, InvalidWorker, normalise_phone
+from competitions.text_rules import find_text_problem, problem_message
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 STALE_AFTER = timedelta(days=1)  # unconfirmed uploads older than this are deleted
@@ -177,6 +178,7 @@ def _check_existing(actor, existing: Worker, row, employer) -> tuple | None:
 def validate_rows(actor, event: Event, rows: list[tuple[int, dict]]) -> ImportPlan:
     """Check every row; collect every error by row and column; plan what to create."""
     plan = ImportPlan(rows=len(rows))
+    rows = _clean_rows(rows, plan)
     identities = {number: _parse_identity(row["id_number"])
                   for number, row in rows if row["id_number"]}
     context = _Context(event, {row["employer"] for _n, row in rows if row["employer"]},
@@ -254,6 +256,21 @@ def validate_rows(actor, event: Event, rows: list[tuple[int, dict]]) -> ImportPl
     order = {header: index for index, header in enumerate(HEADERS)}
     plan.errors.sort(key=lambda e: (e.row, order.get(e.column, -1)))
     return plan
+
+
+def _clean_rows(rows: list[tuple[int, dict]], plan: ImportPlan) -> list[tuple[int, dict]]:
+    """The rows whose cells hold only storable text; each refused cell becomes an error (and
+    its row is checked no further, so no query ever sees a NUL)."""
+    clean = []
+    for number, row in rows:
+        refused = [(key, problem) for key, text in row.items()
+                   if (problem := find_text_problem(text)) is not None]
+        for key, problem in refused:
+            plan.errors.append(RowError(number, COLUMN_NAMES[key],
+                                        problem_message(problem, COLUMN_NAMES[key])))
+        if not refused:
+            clean.append((number, row))
+    return clean
 
 
 @dataclass

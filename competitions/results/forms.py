@@ -3,7 +3,6 @@ appeals and their decisions, and the granting body's decision on a title."""
 
 from decimal import Decimal
 
-from flask_wtf import FlaskForm
 from wtforms import (
     DecimalField,
     FieldList,
@@ -15,6 +14,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
+from competitions.forms import Form, parse_id
 from competitions.i18n import lazy_gettext as _l
 from competitions.judging.forms import finite
 from competitions.results.awards import AWARD_SCHEMES
@@ -36,7 +36,7 @@ def two_places_at_most(form, field) -> None:
         raise ValidationError(_l("At most two decimal places."))
 
 
-class ResultsSettingsForm(FlaskForm):
+class ResultsSettingsForm(Form):
     """The presets and numbers a competition's results follow (DESIGN.md §4, RULES.md A/B)."""
 
     award_scheme = RadioField(_l("Award scheme"), validators=[InputRequired()],
@@ -83,31 +83,31 @@ class ResultsSettingsForm(FlaskForm):
         return [step.data for step in self.tie_breaks if step.data]
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """Decrypting, publishing and finalising: one button each, with a CSRF token."""
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(Form):
     """Reopening final results."""
 
     reason = _text(_l("Reason for reopening"), rows=2, limit=1000)
 
 
-class AppealForm(FlaskForm):
-    entry_id = SelectField(_l("Entry appealed for"), coerce=int, validators=[InputRequired()])
+class AppealForm(Form):
+    entry_id = SelectField(_l("Entry appealed for"), coerce=parse_id, validators=[InputRequired()])
     text = _text(_l("The appeal"), rows=6, limit=5000,
                  description=_l("In writing: what is contested (criterion, mark, rank) "
                                 "and why."))
 
 
-class AppealDecisionForm(FlaskForm):
+class AppealDecisionForm(Form):
     decision = RadioField(_l("Decision"), validators=[InputRequired()],
                           choices=[("upheld", _l("Uphold: the chief judge corrects the marks")),
                                    ("dismissed", _l("Dismiss: the results stand"))])
     reason = _text(_l("Reasons for the decision"), rows=4)
 
 
-class TitleDecisionForm(FlaskForm):
+class TitleDecisionForm(Form):
     """The granting body's decision on one recommended title, as an organiser records it."""
 
     decision = RadioField(_l("Decision"), validators=[InputRequired()],

@@ -1,7 +1,9 @@
 """Entries: open events and self-registration, my entries, and the organisers' entry lists."""
 
+import re
+
 import sqlalchemy as sa
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
@@ -14,6 +16,7 @@ from competitions.extensions import db
 from competitions.forms import apply_error, is_safe_next
 from competitions.i18n import lazy_gettext as _l
 from competitions.organisations.models import Organisation
+from competitions.pagination import paginate
 from competitions.registration import entries
 from competitions.registration.blueprint import bp
 from competitions.registration.forms import (
@@ -61,7 +64,7 @@ def open_events():
     stmt = open_competitions().options(selectinload(Competition.events))
     if not current_user.is_admin:
         stmt = stmt.join(Competition.organiser).where(_area_condition(current_user))
-    page = db.paginate(stmt, per_page=current_app.config["PER_PAGE"])
+    page = paginate(stmt)
     worker, now = current_user.worker, utcnow()
     events = [e for c in page.items if c.starts_on for e in c.events]
     eligibility, entered, left = {}, {}, {}
@@ -128,8 +131,7 @@ def _event_page(event: Event, team_form: TeamEntryForm | None = None):
     status = status if status in {s.value for s in EntryStatus} else None
     if status:
         stmt = stmt.where(Entry.status == EntryStatus(status))
-    page = db.paginate(stmt.options(selectinload(Entry.unit)).order_by(Entry.id),
-                       per_page=current_app.config["PER_PAGE"])
+    page = paginate(stmt.options(selectinload(Entry.unit)).order_by(Entry.id))
     is_open = event.competition.is_registration_open(utcnow())
     query, found = request.args.get("q", "").strip(), []
     if query and is_open:
@@ -167,7 +169,8 @@ def event_entries(event_id):
 
 def _chosen_worker() -> tuple[Worker, str | None]:
     form = WorkerChoiceForm()
-    if not form.validate_on_submit() or not form.worker_id.data.isdigit():
+    # ASCII digits only: "①".isdigit() is true, and int() then fails.
+    if not form.validate_on_submit() or not re.fullmatch(r"[0-9]{1,9}", form.worker_id.data):
         abort(400)
     worker = db.get_or_404(Worker, int(form.worker_id.data))
     if not worker.can_edit(current_user):

@@ -162,7 +162,10 @@ def _preset_options(kind: str, preset) -> dict:
     options = {}
     for name in (preset.defaults if preset else {}):
         text = request.form.get(f"{kind}-option-{name}", "").strip()
-        options[name] = int(text) if text.isdigit() else text
+        # ASCII digits, not too many: "²".isdigit() is true, and int() then fails, as it does
+        # past 4300 digits.
+        is_number = text.isascii() and text.isdigit() and len(text) <= 9
+        options[name] = int(text) if is_number else text
     return options
 
 
