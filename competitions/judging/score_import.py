@@ -13,8 +13,7 @@ from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
-from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Font
+from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
 from competitions.audit.services import record
@@ -30,6 +29,8 @@ from competitions.judging.services import can_edit_scheme
 from competitions.registration.import_sheet import MAX_ROWS, NOT_XLSX, ImportRejected
 from competitions.registration.imports import MAX_FILE_BYTES, RowError
 from competitions.registration.models import Entry, EntryStatus
+from competitions.spreadsheets.writer import TEXT_FORMAT, Column, Sheet, workbook_bytes
+from competitions.text_rules import find_text_problem, problem_message
 
 STALE_AFTER = timedelta(days=1)  # unconfirmed uploads older than this are deleted
 CENTS = Decimal("0.01")
@@ -133,26 +134,17 @@ def can_use_import(user, score_import: ScoreImport) -> bool:
 def template_workbook(event: Event) -> bytes:
     """The headers only: the key column and one column per imported criterion. No entries."""
     criteria = imported_criteria(event)
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "理论成绩"
-    sheet.append([KEYS["blind_code"][0], *(c.code for c in criteria)])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    sheet.column_dimensions["A"].width = 16
-    for row in range(2, 1002):
-        sheet[f"A{row}"].number_format = "@"  # codes such as 001 keep their zeros
-    notes = workbook.create_sheet("填写说明")
-    for line in ("第一列填写赛位号；如按参赛号导入，请把第一列标题改为“参赛号”。两者只能选其一。",
-                 "其余各列以评分项代码为标题，填写该项得分：0 至满分之间，且为评分步长的整数倍。",
-                 *(f"{c.code}：{c.description}（满分 {plain(c.max_mark)}，步长 {plain(c.step)}）"
-                   for c in criteria),
-                 "每个参赛者一行；文件中没有的参赛者不受影响。",
-                 "上传更正后的文件会用新分数替换已导入的分数，每次替换都有记录。"):
-        notes.append([line])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    # Key column as text, so that codes such as 001 keep their zeros.
+    scores = Sheet("理论成绩", [Column(KEYS["blind_code"][0], 16, TEXT_FORMAT),
+                              *(Column(c.code) for c in criteria)], blank_rows=1000)
+    notes = Sheet("填写说明", rows=[[line] for line in (
+        "第一列填写赛位号；如按参赛号导入，请把第一列标题改为“参赛号”。两者只能选其一。",
+        "其余各列以评分项代码为标题，填写该项得分：0 至满分之间，且为评分步长的整数倍。",
+        *(f"{c.code}：{c.description}（满分 {plain(c.max_mark)}，步长 {plain(c.step)}）"
+          for c in criteria),
+        "每个参赛者一行；文件中没有的参赛者不受影响。",
+        "上传更正后的文件会用新分数替换已导入的分数，每次替换都有记录。")])
+    return workbook_bytes(scores, notes)
 
 
 def _text(value) -> str:
@@ -237,6 +229,9 @@ def _columns(header: list[str], criteria: list, plan: ScorePlan) -> tuple[int | 
         if not text:
             error(index, _l("This column has no header."))
             continue
+        if (problem := find_text_problem(text)) is not None:
+            error(index, problem_message(problem, get_column_letter(index + 1)))
+            continue
         if text.casefold() in seen:
             error(index, _l("The column %(name)s appears twice.", name=text))
             continue
@@ -316,7 +311,13 @@ def validate(event: Event, header: list[str], rows: list[tuple[int, list]]) -> S
     seen: dict[str, int] = {}
     for number, values in rows:
         key_text = _text(values[key_index])
-        problems = []
+        problems = [(index, problem_message(problem, header[index]))
+                    for index, value in enumerate(values) if isinstance(value, str)
+                    and (problem := find_text_problem(value)) is not None]
+        if problems:  # checked no further: a refused cell's text is never looked up or shown
+            for index, message in problems:
+                plan.errors.append(RowError(number, header[index], message))
+            continue
         entry = None
         if not key_text:
             problems.append((key_index, _l("%(column)s is required.", column=plan.key_header)))

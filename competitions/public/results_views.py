@@ -5,11 +5,10 @@ Names are masked (张*明) on everything public; ID numbers, phone numbers, blin
 check-in codes are never shown. Every page reads the one snapshot services.published_results.
 """
 
-import re
 from io import BytesIO
 
 import sqlalchemy as sa
-from flask import abort, current_app, render_template, send_file
+from flask import abort, render_template, send_file
 from flask_babel import force_locale, to_user_timezone
 from flask_login import current_user, login_required
 
@@ -17,19 +16,19 @@ from competitions.contests.models import Competition, CompetitionState, Event
 from competitions.database import utcnow
 from competitions.extensions import db
 from competitions.judging.scoring import two_places
+from competitions.pagination import paginate
 from competitions.public.views import bp
 from competitions.results import distribution, lifecycle
 from competitions.results.exports import (
     PUBLIC_STAGES,
     component_names,
+    export_results,
     is_public,
     notice_period,
     result_rows,
-    results_workbook,
 )
 from competitions.results.notice_pdf import render_notice
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+from competitions.spreadsheets.download import send_xlsx
 
 
 def _public_competition(competition_id) -> Competition:
@@ -55,17 +54,13 @@ def _published_counts(competition_ids: list[int]) -> dict[int, int]:
         .group_by(Event.competition_id)).all())
 
 
-def _file_name(text: str) -> str:
-    return re.sub(r'[\\/:*?"<>|\s]+', "_", text)
-
-
 @bp.route("/competitions")
 def competitions():
     """Every competition past its draft, newest first, with how many events have results."""
     stmt = (sa.select(Competition).where(Competition.state != CompetitionState.DRAFT)
             .order_by(Competition.year.desc(), Competition.starts_on.desc(),
                       Competition.id.desc()))
-    page = db.paginate(stmt, per_page=current_app.config["PER_PAGE"])
+    page = paginate(stmt)
     return render_template("public/results_competitions.html", page=page,
                            published=_published_counts([c.id for c in page.items]))
 
@@ -111,7 +106,8 @@ def results_xlsx(event_id):
         abort(403)
     if not is_public(event):
         abort(404)
+    content = export_results(current_user, event)
+    db.session.commit()
     with force_locale("zh"):
-        name = _file_name(f"{event.competition.name}-{event.name}-成绩")
-    return send_file(BytesIO(results_workbook(event)), mimetype=XLSX, as_attachment=True,
-                     download_name=f"{name}.xlsx", max_age=0)
+        name = f"{event.competition.name}-{event.name}-成绩"
+    return send_xlsx(content, name)

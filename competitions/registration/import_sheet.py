@@ -2,12 +2,12 @@
 
 import io
 
-from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Font
+from openpyxl import load_workbook
 
 from competitions.errors import DomainError
 from competitions.i18n import lazy_gettext as _l
 from competitions.promotion.levels import SkillLevel
+from competitions.spreadsheets.writer import TEXT_FORMAT, Column, Sheet, workbook_bytes
 
 
 class ImportRejected(DomainError):
@@ -28,30 +28,21 @@ COLUMN_NAMES = {key: header for key, header, _required in COLUMNS}
 MAX_ROWS = 20000
 NOT_XLSX = _l("The file is not an .xlsx spreadsheet. Download the template and fill it in.")
 TEXT_ROWS = 2000  # template rows pre-formatted as text, so Excel keeps all 18 ID digits
+TEXT_COLUMNS = {"id_number", "phone", "skill_certificate_no"}
 
 
 def template_workbook() -> bytes:
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "报名表"
-    sheet.append(HEADERS)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for letter, width in zip("ABCDEF", (12, 22, 14, 28, 18, 26), strict=True):
-        sheet.column_dimensions[letter].width = width
-    for row in range(2, TEXT_ROWS + 2):
-        for letter in "BCF":
-            sheet[f"{letter}{row}"].number_format = "@"
-    notes = workbook.create_sheet("填写说明")
-    for line in ("必须填写的列：姓名、身份证号码、工作单位。",
-                 "工作单位须与平台中的单位名称完全一致。",
-                 "职业技能等级填写：学徒工、初级工、中级工、高级工、技师、高级技师、特级技师、首席技师。",
-                 "身份证号码请按文本填写（已预设为文本格式），末位 x 可小写，系统会统一为大写。",
-                 "已报名本赛项的职工会被跳过，重复上传同一文件不会重复报名。"):
-        notes.append([line])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    form = Sheet("报名表", [Column(header, width, TEXT_FORMAT if key in TEXT_COLUMNS else None)
+                          for (key, header, _required), width
+                          in zip(COLUMNS, (12, 22, 14, 28, 18, 26), strict=True)],
+                 blank_rows=TEXT_ROWS)
+    notes = Sheet("填写说明", rows=[[line] for line in (
+        "必须填写的列：姓名、身份证号码、工作单位。",
+        "工作单位须与平台中的单位名称完全一致。",
+        "职业技能等级填写：学徒工、初级工、中级工、高级工、技师、高级技师、特级技师、首席技师。",
+        "身份证号码请按文本填写（已预设为文本格式），末位 x 可小写，系统会统一为大写。",
+        "已报名本赛项的职工会被跳过，重复上传同一文件不会重复报名。")])
+    return workbook_bytes(form, notes)
 
 
 LEVEL_NAMES = {

@@ -8,18 +8,14 @@ or check-in codes.
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
 from flask_babel import force_locale, to_user_timezone
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 
+from competitions.audit.services import record
 from competitions.contests.models import Event, EventStage
 from competitions.extensions import db
 from competitions.masking import mask_name
@@ -27,6 +23,7 @@ from competitions.organisations.models import Organisation
 from competitions.registration.models import Entry, EntryMember, Worker
 from competitions.results.awards import Award
 from competitions.results.models import Result
+from competitions.spreadsheets.writer import Column, Sheet, workbook_bytes
 
 PUBLIC_STAGES = (EventStage.PUBLISHED, EventStage.FINAL)
 CENTS = Decimal("0.01")
@@ -119,46 +116,35 @@ def award_label(award: Award | None) -> str:
 
 # --- the .xlsx ------------------------------------------------------------------------------
 
-def _header(sheet, texts: list[str], widths: list[int]) -> None:
-    for index, width in enumerate(widths, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    sheet.freeze_panes = "A2"
-    bold = Font(bold=True)
-    cells = []
-    for text in texts:
-        cell = WriteOnlyCell(sheet, value=text)
-        cell.font = bold
-        cells.append(cell)
-    sheet.append(cells)
-
-
-def _score(sheet, value: Decimal) -> WriteOnlyCell:
-    """A number cell holding the Decimal itself, shown with 2 places."""
-    cell = WriteOnlyCell(sheet, value=value)
-    cell.number_format = SCORE_FORMAT
-    return cell
-
-
 def results_workbook(event: Event, rows: list[ResultRow] | None = None) -> bytes:
     """Sheet 成绩 (every entrant, full names) and sheet 获奖名单 (the award winners)."""
     rows = result_rows(event) if rows is None else rows
     components = component_names(rows)
-    workbook = Workbook(write_only=True)
-    results = workbook.create_sheet("成绩")
-    _header(results, ["名次", "参赛号", "姓名", "参赛单位", *components, "总分", "标准分", "奖项"],
-            [6, 8, 24, 28, *[10] * len(components), 10, 8, 12])
-    for row in rows:
-        scores = dict(row.components)
-        results.append([row.rank, row.entry_number or "", row.full_name, row.unit,
-                        *[_score(results, scores[name]) if name in scores else None
-                          for name in components],
-                        _score(results, row.total), row.standardised, award_label(row.award)])
-    winners = workbook.create_sheet("获奖名单")
-    _header(winners, ["奖项", "名次", "姓名", "参赛单位", "总分"], [12, 6, 24, 28, 10])
-    for row in rows:
-        if row.award is not None:
-            winners.append([award_label(row.award), row.rank, row.full_name, row.unit,
-                            _score(winners, row.total)])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    results = Sheet("成绩", [
+        Column("名次", 6), Column("参赛号", 8), Column("姓名", 24), Column("参赛单位", 28),
+        *[Column(name, 10, SCORE_FORMAT) for name in components],
+        Column("总分", 10, SCORE_FORMAT), Column("标准分", 8), Column("奖项", 12)],
+        [_result_line(row, components) for row in rows])
+    winners = Sheet("获奖名单", [
+        Column("奖项", 12), Column("名次", 6), Column("姓名", 24), Column("参赛单位", 28),
+        Column("总分", 10, SCORE_FORMAT)],
+        [[award_label(row.award), row.rank, row.full_name, row.unit, row.total]
+         for row in rows if row.award is not None])
+    return workbook_bytes(results, winners)
+
+
+def _result_line(row: ResultRow, components: list[str]) -> list:
+    scores = dict(row.components)
+    return [row.rank, row.entry_number or "", row.full_name, row.unit,
+            *[scores.get(name) for name in components], row.total, row.standardised,
+            award_label(row.award)]
+
+
+def export_results(actor, event: Event) -> bytes:
+    """The organisers' .xlsx of `event`, audited (who, when, which event, how many people):
+    it carries everyone's full name."""
+    rows = result_rows(event)
+    content = results_workbook(event, rows)
+    record(actor, "results.export", event,
+           after={"people": sum(len(row.names) for row in rows)})
+    return content

@@ -1,32 +1,28 @@
 """Theory-score import pages: template, upload, preview, confirm."""
 
-import re
-from io import BytesIO
-
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, send_file, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 
 from competitions.accounts.models import User
 from competitions.contests.models import Event
 from competitions.errors import DomainError
 from competitions.extensions import db
-from competitions.forms import apply_error
+from competitions.forms import Form, apply_error
 from competitions.i18n import lazy_gettext as _l
 from competitions.judging import score_import as service
 from competitions.judging.blueprint import bp
 from competitions.judging.models import ScoreImport
 from competitions.judging.services import can_edit_scheme
 from competitions.registration.import_forms import ConfirmForm, at_most, read_upload
+from competitions.spreadsheets.download import send_xlsx
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 RECENT_IMPORTS = 20
 
 
-class ScoreUploadForm(FlaskForm):
+class ScoreUploadForm(Form):
     file = FileField(_l("Exam-system spreadsheet (.xlsx)"), validators=[
         FileRequired(_l("Choose the filled-in spreadsheet to upload.")),
         FileAllowed(["xlsx"], _l("Upload an .xlsx file (Excel 2007 or later, or WPS).")),
@@ -67,9 +63,7 @@ def score_import_template(event_id):
     if not service.imported_criteria(event):
         flash(_("This event's marking scheme has no imported criteria."), "error")
         return redirect(url_for("judging.score_import", event_id=event.id))
-    name = re.sub(r'[\\/:*?"<>|\s]+', "_", f"{event.name}-理论成绩导入模板")
-    return send_file(BytesIO(service.template_workbook(event)), mimetype=XLSX,
-                     as_attachment=True, download_name=f"{name}.xlsx", max_age=0)
+    return send_xlsx(service.template_workbook(event), f"{event.name}-理论成绩导入模板")
 
 
 @bp.route("/events/<int:event_id>/score-imports", methods=["GET", "POST"])

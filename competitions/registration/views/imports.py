@@ -1,9 +1,6 @@
 """Spreadsheet import (template, upload, preview, confirm) and the registrations export."""
 
-import re
-from io import BytesIO
-
-from flask import abort, flash, redirect, render_template, send_file, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -15,17 +12,10 @@ from competitions.extensions import db
 from competitions.forms import apply_error
 from competitions.registration import imports
 from competitions.registration.blueprint import bp
-from competitions.registration.exports import registrations_workbook
+from competitions.registration.exports import export_registrations
 from competitions.registration.import_forms import ConfirmForm, ImportUploadForm, read_upload
 from competitions.registration.models import ImportBatch
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _xlsx(content: bytes, name: str):
-    safe = re.sub(r'[\\/:*?"<>|\s]+', "_", name)
-    return send_file(BytesIO(content), mimetype=XLSX, as_attachment=True,
-                     download_name=f"{safe}.xlsx", max_age=0)
+from competitions.spreadsheets.download import send_xlsx
 
 
 def _importable_event(event_id) -> Event:
@@ -46,7 +36,7 @@ def _own_batch(batch_id) -> ImportBatch:
 @bp.route("/imports/template.xlsx")
 @organiser_required
 def import_template():
-    return _xlsx(imports.template_workbook(), "报名导入模板")
+    return send_xlsx(imports.template_workbook(), "报名导入模板")
 
 
 @bp.route("/events/<int:event_id>/import", methods=["GET", "POST"])
@@ -116,9 +106,11 @@ def export_event(event_id):
     event = db.get_or_404(Event, event_id)
     if not event.competition.can_manage(current_user):
         abort(403)
+    content = export_registrations(current_user, event, [event])
+    db.session.commit()
     with force_locale("zh"):
         name = f"{event.competition.name}-{event.name}-报名信息"
-    return _xlsx(registrations_workbook([event]), name)
+    return send_xlsx(content, name)
 
 
 @bp.route("/competitions/<int:competition_id>/export.xlsx")
@@ -127,5 +119,6 @@ def export_competition(competition_id):
     competition = db.get_or_404(Competition, competition_id)
     if not competition.can_manage(current_user):
         abort(403)
-    return _xlsx(registrations_workbook(list(competition.events)),
-                 f"{competition.name}-报名信息")
+    content = export_registrations(current_user, competition, list(competition.events))
+    db.session.commit()
+    return send_xlsx(content, f"{competition.name}-报名信息")

@@ -1,0 +1,1 @@
+"""Spreadsheets the platform hands out: the one .xlsx writer and the one way to send a file."""
