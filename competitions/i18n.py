@@ -1,6 +1,6 @@
 """Language selection (Simplified Chinese by default) and template helpers."""
 
-from flask import current_app, has_request_context, request
+from flask import current_app, g, has_request_context, request
 from flask_babel import get_locale, gettext
 from flask_babel.speaklater import LazyString
 from flask_login import current_user
@@ -40,8 +40,25 @@ def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
+    return _cookie_locale()
+
+
+def select_locale_offline() -> str:
+    """select_locale() for error pages, which must not query: the database may be what failed.
+
+    The user's preference counts only if Flask-Login already loaded the user in this request
+    (its `g._login_user`) and the attribute is still in memory; otherwise the cookie decides.
+    """
+    user = g.get("_login_user")
+    preference = getattr(user, "__dict__", {}).get("locale")  # never triggers a load
+    if preference in current_app.config["LANGUAGES"]:
+        return preference
+    return _cookie_locale()
+
+
+def _cookie_locale() -> str:
     cookie = request.cookies.get(LANGUAGE_COOKIE)
-    if cookie in languages:
+    if cookie in current_app.config["LANGUAGES"]:
         return cookie
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 

@@ -1,7 +1,8 @@
 """Security headers, Secure cookies over TLS, and the reverse-proxy fix."""
 
-from flask import request
 from werkzeug.middleware.proxy_fix import ProxyFix
+
+from competitions.caching import register_no_store
 
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'self'",
@@ -15,24 +16,46 @@ CONTENT_SECURITY_POLICY = "; ".join([
     "frame-ancestors 'none'",
 ])
 
+SECURITY_HEADERS = [
+    ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+    ("X-Frame-Options", "DENY"),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "same-origin"),
+]
+HSTS = [("Strict-Transport-Security", "max-age=31536000")]  # over TLS only
+
 
 def register_security(app) -> None:
-    app.wsgi_app = SecureCookies(app.wsgi_app)
+    register_no_store(app)
+    # Headers as WSGI middleware, around everything else but ProxyFix, so that no response
+    # escapes them: error pages, errors.py's last-resort page when error handling failed.
+    app.wsgi_app = SecurityHeaders(SecureCookies(app.wsgi_app))
     proxies = app.config["PROXY_COUNT"]
     if proxies:
         # Outermost, so that SecureCookies sees the scheme the client used.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
 
-    @app.after_request
-    def set_security_headers(response):
-        headers = response.headers
-        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        headers.setdefault("X-Frame-Options", "DENY")
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("Referrer-Policy", "same-origin")
-        if request.is_secure:
-            headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-        return response
+
+class SecurityHeaders:
+    """Adds the security headers a response does not set itself, to every response.
+
+    WSGI middleware rather than an after_request hook: a hook is skipped when an earlier hook
+    raises, and never runs for a response Flask failed to make.
+    """
+
+    def __init__(self, wsgi_app):
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ, start_response):
+        extra = SECURITY_HEADERS + (HSTS if environ.get("wsgi.url_scheme") == "https" else [])
+
+        def start_with_headers(status, headers, exc_info=None):
+            present = {name.lower() for name, _ in headers}
+            headers = headers + [(name, value) for name, value in extra
+                                 if name.lower() not in present]
+            return start_response(status, headers, exc_info)
+
+        return self.wsgi_app(environ, start_with_headers)
 
 
 class SecureCookies:
