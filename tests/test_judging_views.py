@@ -1,5 +1,6 @@
 """The judges' pages: appointments and panels, the list of sheets, and the score sheet."""
 
+import html
 from decimal import Decimal as D
 
 import pytest
@@ -79,7 +80,7 @@ def test_the_panels_page_says_why_a_judge_is_kept_off_without_naming_entrants(
         setup, login_as, english):
     login_as(setup.chief)
     page = english.get(f"/judging/events/{setup.event.id}/officials")
-    text = page.get_data(as_text=True)
+    text = html.unescape(page.get_data(as_text=True))  # the message is escaped text: &#39;s
     assert page.status_code == 200
     assert "1 entrant: works in the entrant's unit" in text
     assert "1 entrant: works in the entrant's enterprise group" in text
