@@ -11,6 +11,8 @@ def create_app(config: dict | None = None) -> Flask:
     register_extensions(app)
     register_blueprints(app)
     register_cli(app)
+    from competitions.forms import register_input_checks
+    register_input_checks(app)
     from competitions.errors import register_error_handlers
     register_error_handlers(app)
     from competitions.security import register_security
@@ -20,9 +22,9 @@ def create_app(config: dict | None = None) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     from competitions import i18n, models  # noqa: F401  (models: the whole schema)
+    from competitions.accounts import cookies
     from competitions.accounts.models import AnonymousUser
-    from competitions.accounts.views import load_user
-    from competitions.extensions import babel, csrf, db, login_manager, migrate
+    from competitions.extensions import babel, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=app.config.get("MIGRATIONS_DIR", "migrations"),
@@ -30,8 +32,9 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale,
                    default_translation_directories="translations")
+    limiter.init_app(app)
     login_manager.init_app(app)
-    login_manager.user_loader(load_user)
+    cookies.register(app, login_manager)
     login_manager.anonymous_user = AnonymousUser
     login_manager.login_view = "accounts.login"
     login_manager.login_message = i18n.LOGIN_MESSAGE

@@ -15,10 +15,12 @@ class Config:
     # when the request came over TLS (see security.py), so one config serves both.
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
-    REMEMBER_COOKIE_HTTPONLY = True
-    REMEMBER_COOKIE_SAMESITE = "Lax"
-    REMEMBER_COOKIE_DURATION = timedelta(days=14)
+    # A session ends after SESSION_IDLE_MINUTES without a request, and in any case
+    # PERMANENT_SESSION_LIFETIME after login (OWASP ASVS 3.3.2, level 2); "remember me" resumes
+    # it on the same browser for REMEMBER_COOKIE_DURATION from the login (accounts/cookies.py).
+    SESSION_IDLE_MINUTES = 30
     PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+    REMEMBER_COOKIE_DURATION = timedelta(days=14)
 
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
 
@@ -26,9 +28,20 @@ class Config:
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
     LANGUAGES = ("zh", "en")
 
-    # Login throttling: this many consecutive failures lock the account for LOGIN_LOCK_MINUTES.
-    LOGIN_MAX_FAILURES = 5
-    LOGIN_LOCK_MINUTES = 15
+    # Login throttling (docs/security.md). After LOGIN_MAX_FAILURES consecutive failures from
+    # browsers that have not signed in to the account before, each further try waits: 30 s,
+    # doubling, at most LOGIN_LONGEST_WAIT. Rate limits (Flask-Limiter syntax) count every
+    # attempt: per client address, per account and client, per account from unknown browsers.
+    LOGIN_MAX_FAILURES = 10
+    LOGIN_FIRST_WAIT = timedelta(seconds=30)
+    LOGIN_LONGEST_WAIT = timedelta(minutes=15)
+    LOGIN_LIMITS_PER_ADDRESS = "30 per minute; 300 per hour"
+    LOGIN_LIMITS_PER_ACCOUNT_AND_CLIENT = "5 per minute; 10 per 10 minutes; 30 per day"
+    LOGIN_LIMITS_PER_ACCOUNT = "10 per 15 minutes; 50 per day"
+    SIGNUP_LIMITS_PER_ADDRESS = "20 per hour; 100 per day"
+    # Where the counters live: Redis (REDIS_URL) when several processes serve, else memory.
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = False
 
     # Number of proxies in front of the app (X-Forwarded-For/-Proto trusted from that many hops).
     PROXY_COUNT = 0
@@ -37,6 +50,9 @@ class Config:
 
     # Registration spreadsheets are a few MB at most; anything larger is refused with a 413.
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+
+    # Seconds a client is asked to wait (Retry-After) when the database cannot be reached (503).
+    RETRY_AFTER = 30
 
 
 def load_config(app, overrides=None):
@@ -47,6 +63,8 @@ def load_config(app, overrides=None):
         app.config["SECRET_KEY"] = env["SECRET_KEY"]
     if "DATABASE_URL" in env:
         app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(env["DATABASE_URL"])
+    if "REDIS_URL" in env:
+        app.config["RATELIMIT_STORAGE_URI"] = env["REDIS_URL"]
     if "PROXY_COUNT" in env:
         app.config["PROXY_COUNT"] = int(env["PROXY_COUNT"])
     if overrides:

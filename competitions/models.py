@@ -1,6 +1,6 @@
 """Every model, imported in one place so that Alembic and create_all see the whole schema."""
 
-from competitions.accounts.models import RoleGrant, User  # noqa: F401
+from competitions.accounts.models import LoginSession, RoleGrant, User  # noqa: F401
 from competitions.audit.models import AuditEntry, AuditHead  # noqa: F401
 from competitions.contests.models import Competition, Event  # noqa: F401
 from competitions.judging.models import (  # noqa: F401

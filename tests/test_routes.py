@@ -31,7 +31,8 @@ PUBLIC = {"static", "public.home", "public.set_language", "accounts.login",
           "public.competition", "public.event_results", "public.notice_pdf"}
 
 # Routes any signed-in user may use (each serves only the user's own data).
-ANY_USER = {"accounts.dashboard", "accounts.change_password",
+ANY_USER = {"accounts.dashboard", "accounts.change_password", "accounts.security",
+            "accounts.sign_out_everywhere",
             "notifications.index", "notifications.mark_read", "registration.open_events",
             "registration.my_entries", "registration.my_profile", "registration.register_self"}
 

@@ -132,7 +132,7 @@ def test_cookies_are_secure_over_https(client, tree):
     response = client.post("/accounts/login", base_url="https://localhost",
                            data={"login": "wangli", "password": "secret123", "remember": "y"})
     assert response.status_code == 302
-    for name in ("session", "remember_token"):
+    for name in ("session", "remember", "device"):
         [cookie] = set_cookie_headers(response, name)
         assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
     response = client.post("/language", base_url="https://localhost", data={"language": "en"})

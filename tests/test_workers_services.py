@@ -157,9 +157,9 @@ def test_organiser_cannot_create_a_worker_outside_their_subtree(tree, organiser)
 def test_sign_up_creates_account_and_profile(tree):
     number = valid_id_number(date(1995, 2, 28))
     worker = services.sign_up_worker(details(tree.other_firm, id_number=number),
-                                     username="lisi", password="abc12345", email="LS@x.cn")
+                                     username="lisi", password="Hanjie-2031x", email="LS@x.cn")
     assert worker.user.username == "lisi"
-    assert worker.user.check_password("abc12345")
+    assert worker.user.check_password("Hanjie-2031x")
     assert worker.user.display_name == "李四"
     assert worker.user.email == "ls@x.cn"
     assert worker.birth_date == date(1995, 2, 28)
@@ -175,7 +175,7 @@ def test_sign_up_creates_account_and_profile(tree):
 ])
 def test_sign_up_refuses_bad_account_details(tree, overrides, field):
     make_user("taken")
-    account = {"username": "newbie", "password": "abc12345", **overrides}
+    account = {"username": "newbie", "password": "Hanjie-2031x", **overrides}
     with pytest.raises(DomainError) as refused:
         services.sign_up_worker(details(tree.firm), **account)
     assert refused.value.field == field

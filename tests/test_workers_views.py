@@ -148,7 +148,7 @@ def test_province_organiser_manages_workers_of_every_city_below(tree, people, lo
 # --- sign-up --------------------------------------------------------------------------------
 
 def sign_up_data(employer, **overrides):
-    data = {"username": "lisi", "password": "abc12345", "confirm": "abc12345", "email": "",
+    data = {"username": "lisi", "password": "Hanjie-2031x", "confirm": "Hanjie-2031x", "email": "",
             "name": "李四", "id_number": valid_id_number(date(1992, 4, 5)), "phone": "13987654321",
             "employer": str(employer.id), "occupation": "", "skill_level": "",
             "skill_certificate_no": ""}
@@ -230,7 +230,7 @@ def test_sign_up_posts_keep_the_employer_chosen_from_the_search(tree, client):
     data = sign_up_data(tree.firm, password="short")
     page = text(client.post("/registration/signup?employer_q=南京", data=data))
     assert f'<option selected value="{tree.firm.id}">南京钢铁集团</option>' in page
-    assert 'value="abc12345"' not in page  # passwords are never echoed back
+    assert 'value="Hanjie-2031x"' not in page  # passwords are never echoed back
 
 
 # --- the workers list -------------------------------------------------------------------------

@@ -86,8 +86,27 @@ class User(UserMixin, Base):
             return self.employer
         return self.worker.employer if self.worker is not None else None
 
+    # The token of the login session this object was loaded for (not a column): Flask-Login
+    # keeps `get_id()` in the session cookie, so the cookie names a session, never the user.
+    session_token = None
+    login_session_id = None
+
     def __repr__(self) -> str:
         return f"<User {self.username}>"
+
+    def get_id(self) -> str:
+        if self.session_token is None:
+            raise AttributeError("this user was not loaded for a login session")
+        return self.session_token
+
+    def __eq__(self, other) -> bool:
+        # UserMixin compares get_id(), which is now a session's token: two objects for one
+        # account are equal by primary key, as they were.
+        if not isinstance(other, User):
+            return NotImplemented
+        return self is other or (self.id is not None and self.id == other.id)
+
+    __hash__ = UserMixin.__hash__
 
     @property
     def is_active(self) -> bool:
@@ -127,6 +146,46 @@ class User(UserMixin, Base):
         if self.is_admin:
             return True
         return any(organisation.path.startswith(path) for path in self.organiser_paths)
+
+
+class LoginSession(Base):
+    """One signed-in browser. The session cookie carries a random token whose hash is kept
+    here, and the remember-me cookie a second one, rotated each time it is used; ending the
+    row (logout, password change, disablement, "sign out everywhere") kills both."""
+
+    __tablename__ = "login_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"),
+                                         index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    remember_hash: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    remember_until: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]  # the absolute end of the session, however active
+    ended_at: Mapped[datetime | None]
+    user_agent: Mapped[str] = mapped_column(sa.String(200), default="")
+
+    user: Mapped[User] = relationship()
+
+    @property
+    def device(self) -> str:
+        """The browser and system, for the account page ("Chrome · Android"), or ""."""
+        return " · ".join(name for name in (_first_match(BROWSERS, self.user_agent),
+                                            _first_match(SYSTEMS, self.user_agent)) if name)
+
+
+# (token in the User-Agent header, name shown), most specific first: Edge's header also says
+# Chrome and Safari, WeChat's built-in browser says Chrome or Safari too.
+BROWSERS = [("MicroMessenger", "WeChat"), ("Edg/", "Edge"), ("OPR/", "Opera"),
+            ("Firefox/", "Firefox"), ("Chrome/", "Chrome"), ("Safari/", "Safari")]
+SYSTEMS = [("Android", "Android"), ("iPhone", "iPhone"), ("iPad", "iPad"),
+           ("Windows", "Windows"), ("Mac OS X", "macOS"), ("Linux", "Linux")]
+
+
+def _first_match(table: list[tuple[str, str]], header: str) -> str:
+    return next((name for token, name in table if token in (header or "")), "")
 
 
 class AnonymousUser(AnonymousUserMixin):

@@ -1,9 +1,17 @@
 """Authentication with lockout, passwords, accounts and role grants."""
 
-from datetime import timedelta
+import functools
+import gzip
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
 
 import sqlalchemy as sa
+from werkzeug.security import check_password_hash
 
+from competitions.accounts import models, sessions
 from competitions.accounts.models import Role, RoleGrant, Scope, User
 from competitions.audit.services import record
 from competitions.database import utcnow
@@ -11,16 +19,21 @@ from competitions.errors import DomainError, PermissionDenied
 from competitions.extensions import db
 from competitions.i18n import lazy_gettext as _l
 from competitions.organisations.models import Organisation
+from competitions.text_rules import find_text_problem
 
 MIN_PASSWORD_LENGTH = 8
+MIN_DISTINCT_CHARACTERS = 4
+COMMON_PASSWORDS = Path(__file__).with_name("data") / "common-passwords.txt.gz"
 
 
 class LoginFailed(DomainError):
-    pass
+    status = 200
 
 
-class AccountLocked(LoginFailed):
-    pass
+class LoginThrottled(LoginFailed):
+    """The account waits after failures: the same message, and 429 like the rate limits."""
+
+    status = 429
 
 
 class DuplicateAccount(DomainError):
@@ -42,7 +55,7 @@ def find_user_by_username(username: str) -> User | None:
 def find_user_by_login(login: str) -> User | None:
     """Users log in with their username, phone number or e-mail address."""
     login = (login or "").strip()
-    if not login:
+    if not login or find_text_problem(login):  # e.g. a NUL, which PostgreSQL cannot compare
         return None
     matches = (User.username == login, User.phone == login,
                sa.func.lower(User.email) == login.lower())
@@ -52,49 +65,130 @@ def find_user_by_login(login: str) -> User | None:
                              .order_by(preference, User.id).limit(1))
 
 
-def authenticate(login: str, password: str, *, max_failures: int, lock_minutes: int) -> User:
-    """Return the user, or raise LoginFailed/AccountLocked. The caller commits either way."""
-    user = find_user_by_login(login)
+LOGIN_FAILED = _l("Wrong username or password, or too many attempts. Check them and try "
+                  "again in a few minutes.")
+
+
+@dataclass(frozen=True)
+class LoginPolicy:
+    """After `max_failures` consecutive failures an account waits before each further try:
+    `first_wait`, doubling with each failure, never more than `longest_wait`."""
+
+    max_failures: int
+    first_wait: timedelta
+    longest_wait: timedelta
+
+    def waits(self) -> list[timedelta]:
+        """The wait after the max_failures-th failure, the next, … up to the longest."""
+        waits, wait = [], self.first_wait
+        while wait < self.longest_wait:
+            waits.append(wait)
+            wait *= 2
+        return [*waits, self.longest_wait]
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    # Through the models module, so it is made the way real passwords are hashed.
+    return models.generate_password_hash(secrets.token_hex(16))
+
+
+def _spend_a_hash(password: str) -> None:
+    """Check the password against a dummy hash, so a refusal takes as long as a wrong
+    password for a real account: timing must not tell which names exist."""
+    check_password_hash(_dummy_hash(), password or "")
+
+
+def _reserve_attempt(user: User, policy: LoginPolicy, now: datetime) -> int | None:
+    """Count this attempt as a failure before the password is checked, in one conditional
+    UPDATE … RETURNING: of any number of parallel guesses, only those that find the account
+    unlocked get through, and the failure that reaches the limit sets the wait in the same
+    statement. Returns the new failure count, or None while the account must wait."""
+    count = User.failed_logins + 1
+    waits = policy.waits()
+    lock_end = sa.case(
+        (count < policy.max_failures, None),
+        *((count == policy.max_failures + step, now + wait)
+          for step, wait in enumerate(waits[:-1])),
+        else_=now + waits[-1])
+    return db.session.scalar(
+        sa.update(User)
+        .where(User.id == user.id,
+               sa.or_(User.locked_until.is_(None), User.locked_until <= now))
+        .values(failed_logins=count, locked_until=lock_end)
+        .returning(User.failed_logins)
+        .execution_options(synchronize_session=False))
+
+
+def authenticate(login: str, password: str, policy: LoginPolicy,
+                 known_device: Callable[[int], bool] = lambda user_id: False) -> User:
+    """Return the user, or raise LoginFailed with one message whatever the reason (unknown
+    name, wrong password, disabled account, waiting after failures), after the same work.
+
+    Failures count towards the account's wait only from browsers that have not signed in to
+    it before (`known_device`), so a stranger's guesses never make its owner wait; known
+    browsers are throttled by the rate limits alone. The caller commits either way."""
     now = utcnow()
+    user = find_user_by_login(login)
     if user is None or not user.active:
-        raise LoginFailed(_l("Wrong username or password."))
-    if user.is_locked(now):
-        minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
-        raise AccountLocked(_l("Too many failed attempts: this account is locked. Try again in "
-                               "%(minutes)d minutes.", minutes=minutes))
+        _spend_a_hash(password)
+        raise LoginFailed(LOGIN_FAILED)
+    failures = None if known_device(user.id) else _reserve_attempt(user, policy, now)
+    if failures is None and not known_device(user.id):
+        _spend_a_hash(password)
+        raise LoginThrottled(LOGIN_FAILED)
     if not user.check_password(password):
-        # Incremented in SQL, so failures from several processes all count.
-        db.session.execute(sa.update(User).where(User.id == user.id)
-                           .values(failed_logins=User.failed_logins + 1))
-        db.session.refresh(user, ["failed_logins"])
-        if user.failed_logins >= max_failures:
-            user.locked_until = now + timedelta(minutes=lock_minutes)
-            user.failed_logins = 0
-            record(None, "account.lock", user, after={"locked_until": user.locked_until},
-                   reason=f"{max_failures} failed logins")
-            raise AccountLocked(_l("Too many failed attempts: this account is locked for "
-                                   "%(minutes)d minutes.", minutes=lock_minutes))
-        raise LoginFailed(_l("Wrong username or password."))
-    user.failed_logins = 0
-    user.locked_until = None
-    user.last_login_at = now
+        if failures == policy.max_failures:
+            record(None, "account.lock", user, reason=f"{failures} failed logins")
+        raise LoginFailed(LOGIN_FAILED)
+    db.session.execute(sa.update(User).where(User.id == user.id)
+                       .values(failed_logins=0, locked_until=None, last_login_at=now)
+                       .execution_options(synchronize_session=False))
+    db.session.refresh(user)
     return user
 
 
+@functools.cache
+def _common_passwords() -> frozenset[str]:
+    """Django's list of 20,000 common passwords (see data/LICENSE-django.txt)."""
+    with gzip.open(COMMON_PASSWORDS, "rt", encoding="utf-8") as lines:
+        return frozenset(line.strip() for line in lines if line.strip())
+
+
+def is_common_password(password: str) -> bool:
+    return password.strip().lower() in _common_passwords()
+
+
 def check_password_strength(password: str) -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise WeakPassword(_l("A password needs at least %(n)d characters.",
-                              n=MIN_PASSWORD_LENGTH), field="password")
-    if password.isdigit() or password.isalpha():
+    """At least 8 characters besides surrounding spaces, letters and digits, not a list of
+    one repeated character, and not one of the common passwords."""
+    core = password.strip()
+    if len(core) < MIN_PASSWORD_LENGTH:
+        raise WeakPassword(_l("A password needs at least %(n)d characters (spaces at either "
+                              "end do not count).", n=MIN_PASSWORD_LENGTH), field="password")
+    if not (any(c.isdigit() for c in core) and any(c.isalpha() for c in core)):
         raise WeakPassword(_l("A password needs both letters and digits."), field="password")
+    if len(set(core)) < MIN_DISTINCT_CHARACTERS or is_common_password(core):
+        raise WeakPassword(_l("This password is too common or too easy to guess: choose "
+                              "another."), field="password")
 
 
-def change_password(user: User, current: str, new: str) -> None:
+def change_password(user: User, current: str, new: str, *, keep_session: int | None) -> None:
+    """Change the password and end every other session of the account (and every
+    remember-me token); `keep_session` is the session the change was made from."""
     if not user.check_password(current):
         raise DomainError(_l("The current password is wrong."), field="current_password")
     check_password_strength(new)
     user.set_password(new)
-    record(user, "account.password_change", user)
+    ended = sessions.end_sessions(user, keep=keep_session)
+    record(user, "account.password_change", user, after={"sessions_ended": ended})
+
+
+def sign_out_everywhere(user: User) -> int:
+    """End every session and remember-me token of the account, this one included."""
+    ended = sessions.end_sessions(user)
+    record(user, "account.sign_out_everywhere", user, after={"sessions_ended": ended})
+    return ended
 
 
 def _check_unique(username: str, email: str | None, phone: str | None,
@@ -150,6 +244,8 @@ def set_active(actor, user: User, active: bool) -> None:
     if user.id == actor.id and not active:
         raise DomainError(_l("You cannot disable your own account."))
     user.active = active
+    if not active:
+        sessions.end_sessions(user)
     record(actor, "account.enable" if active else "account.disable", user)
 
 

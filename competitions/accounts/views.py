@@ -3,10 +3,15 @@
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required
 
-from competitions.accounts import services
-from competitions.accounts.forms import ChangePasswordForm, LoginForm, UserForm
+from competitions.accounts import cookies, services, sessions, throttle
+from competitions.accounts.forms import (
+    ChangePasswordForm,
+    LoginForm,
+    SignOutEverywhereForm,
+    UserForm,
+)
 from competitions.accounts.models import Role, RoleGrant, User
 from competitions.accounts.permissions import admin_required
 from competitions.contests.services import officiating_competitions
@@ -15,41 +20,68 @@ from competitions.errors import DomainError
 from competitions.extensions import db
 from competitions.forms import apply_error, is_safe_next
 from competitions.organisations.services import count_subtree, managed_roots
+from competitions.pagination import paginate
 
 bp = Blueprint("accounts", __name__, url_prefix="/accounts")
 
 
-def load_user(user_id: str) -> User | None:
-    return db.session.get(User, int(user_id))
+def _login_policy() -> services.LoginPolicy:
+    config = current_app.config
+    return services.LoginPolicy(max_failures=config["LOGIN_MAX_FAILURES"],
+                                first_wait=config["LOGIN_FIRST_WAIT"],
+                                longest_wait=config["LOGIN_LONGEST_WAIT"])
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@throttle.limit_login
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("accounts.dashboard"))
     form = LoginForm()
     if form.validate_on_submit():
         try:
-            user = services.authenticate(
-                form.login.data, form.password.data,
-                max_failures=current_app.config["LOGIN_MAX_FAILURES"],
-                lock_minutes=current_app.config["LOGIN_LOCK_MINUTES"])
+            user = services.authenticate(form.login.data, form.password.data, _login_policy(),
+                                         known_device=cookies.is_known_device)
         except services.LoginFailed as error:
-            db.session.commit()  # keep the failure count and any lock
+            db.session.commit()  # keep the failure count
             form.password.errors.append(error.message)
-        else:
-            db.session.commit()
-            login_user(user, remember=form.remember.data)
-            next_url = request.args.get("next")
-            return redirect(next_url if is_safe_next(next_url) else url_for("accounts.dashboard"))
+            return render_template("accounts/login.html", form=form), error.status
+        cookies.begin(user, remember=form.remember.data)
+        db.session.commit()
+        next_url = request.args.get("next")
+        return redirect(next_url if is_safe_next(next_url) else url_for("accounts.dashboard"))
     return render_template("accounts/login.html", form=form)
 
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    logout_user()
+    cookies.end()
+    db.session.commit()
     flash(_("You have logged out."), "info")
     return redirect(url_for("public.home"))
+
+
+@bp.route("/security", methods=["GET"])
+@login_required
+def security():
+    return render_template(
+        "accounts/security.html", form=SignOutEverywhereForm(),
+        sessions=sessions.live_sessions(current_user, cookies.lifetimes()),
+        current_session=cookies.current_session_id())
+
+
+@bp.route("/security/sign-out-everywhere", methods=["POST"])
+@login_required
+def sign_out_everywhere():
+    form = SignOutEverywhereForm()
+    if not form.validate_on_submit():
+        abort(400)
+    ended = services.sign_out_everywhere(current_user)
+    cookies.end()
+    db.session.commit()
+    flash(_("You have been signed out on every device (%(n)d sessions ended).", n=ended),
+          "info")
+    return redirect(url_for("accounts.login"))
 
 
 @bp.route("/dashboard")
@@ -69,12 +101,14 @@ def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:
-            services.change_password(current_user, form.current_password.data, form.password.data)
+            services.change_password(current_user, form.current_password.data, form.password.data,
+                                     keep_session=cookies.current_session_id())
         except DomainError as error:
             apply_error(form, error)
         else:
             db.session.commit()
-            flash(_("Your password has been changed."), "success")
+            flash(_("Your password has been changed. Every other session of your account has "
+                    "been signed out."), "success")
             return redirect(url_for("accounts.dashboard"))
     return render_template("accounts/password.html", form=form)
 
@@ -88,7 +122,7 @@ def users():
         stmt = stmt.where(sa.or_(User.username.contains(query, autoescape=True),
                                  User.display_name.contains(query, autoescape=True),
                                  User.phone == query, User.email == query.lower()))
-    page = db.paginate(stmt, per_page=current_app.config["PER_PAGE"])
+    page = paginate(stmt)
     return render_template("accounts/users.html", page=page, query=query)
 
 

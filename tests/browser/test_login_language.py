@@ -3,9 +3,10 @@
 import re
 
 import pytest
-from flask_babel import force_locale, gettext
+from flask_babel import force_locale
 from playwright.sync_api import expect
 
+from competitions.accounts.services import LOGIN_FAILED
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -58,7 +59,7 @@ def test_organiser_logs_in_and_switches_language(page, live_server, live_organis
 def test_wrong_password_is_shown_beside_the_password_field_in_chinese(
         page, live_app, live_server, live_organiser):
     with live_app.test_request_context(), force_locale("zh"):
-        message = gettext("Wrong username or password.")
+        message = str(LOGIN_FAILED)
     assert re.search(r"[\u4e00-\u9fff]", message), "the zh catalogue lacks this message"
     log_in(page, live_server, live_organiser, "not-the-password1")
     expect(page).to_have_url(f"{live_server}/accounts/login")

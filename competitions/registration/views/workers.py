@@ -1,16 +1,18 @@
 """Worker profiles: self sign-up, my profile, and the organisers' worker lists and forms."""
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import to_user_timezone
-from flask_login import current_user, login_required, login_user
+from flask_login import current_user, login_required
 
+from competitions.accounts import cookies, throttle
 from competitions.accounts.permissions import organiser_required
 from competitions.database import utcnow
 from competitions.errors import DomainError
 from competitions.extensions import db
-from competitions.forms import apply_error
+from competitions.forms import apply_error, parse_id
 from competitions.organisations.models import Organisation
+from competitions.pagination import paginate
 from competitions.promotion.models import Occupation
 from competitions.registration import services
 from competitions.registration.blueprint import bp
@@ -47,6 +49,7 @@ def _show_worker(worker: Worker):
 
 
 @bp.route("/signup", methods=["GET", "POST"])
+@throttle.limit_signup
 def sign_up():
     if current_user.is_authenticated:
         return redirect(url_for("accounts.dashboard"))
@@ -61,8 +64,8 @@ def sign_up():
             db.session.rollback()
             apply_error(form, error)
         else:
+            cookies.begin(worker.user, remember=False)
             db.session.commit()
-            login_user(worker.user)
             flash(_("Welcome, %(name)s: your worker profile has been created.", name=worker.name),
                   "success")
             return redirect(url_for("registration.my_profile"))
@@ -86,11 +89,11 @@ def workers():
     stmt = services.workers_query(current_user, query)
     org = None
     if "org" in request.args:
-        org = db.get_or_404(Organisation, request.args.get("org", type=int) or 0)
+        org = db.get_or_404(Organisation, request.args.get("org", type=parse_id) or 0)
         if not current_user.manages(org):
             abort(403)
         stmt = stmt.where(Organisation.in_subtree(org.path))
-    page = db.paginate(stmt, per_page=current_app.config["PER_PAGE"])
+    page = paginate(stmt)
     return render_template("registration/workers.html", page=page, query=query, org=org,
                            today=_today())
 
