@@ -1,9 +1,11 @@
 """Factory helpers with keyword defaults: make_org(parent=city), make_worker(employer=firm)."""
 
+import io
 import itertools
 from datetime import date, timedelta
 
 import sqlalchemy as sa
+from openpyxl import Workbook
 from stdnum.cn import ric
 
 from competitions.accounts.models import Role, RoleGrant, User
@@ -223,10 +225,7 @@ class MarkingSetup:
     def finish(self, a1, b1, t1, *, sign=True):
         """Every judge submits; entry i gets A1 a1[i] and B1 b1[i] from each of its panel, and
         the theory score t1[i] (imported through the service); then the chief judge signs off."""
-        import io
         from decimal import Decimal as D
-
-        from openpyxl import Workbook
 
         from competitions.judging import marking, score_import, signoff
 
@@ -238,15 +237,22 @@ class MarkingSetup:
                           for c in work.criteria}
                 marking.save_sheet(judge, self.event, work.blind_code, values,
                                    version=work.version, submit=True)
-        sheet = Workbook()
-        sheet.active.append(["赛位号", "T1"])
-        for entry, score in zip(self.entries, t1, strict=True):
-            sheet.active.append([entry.blind_code, str(score)])
-        buffer = io.BytesIO()
-        sheet.save(buffer)
-        staged = score_import.stage_upload(self.chief, self.event, "theory.xlsx",
-                                           buffer.getvalue())
+        content = make_xlsx(["赛位号", "T1"], [[entry.blind_code, str(score)]
+                                              for entry, score in zip(self.entries, t1,
+                                                                      strict=True)])
+        staged = score_import.stage_upload(self.chief, self.event, "theory.xlsx", content)
         score_import.confirm(self.chief, staged)
         if sign:
             signoff.sign_off(self.chief, self.event)
         db.session.flush()
+
+
+def make_xlsx(header, rows) -> bytes:
+    """A workbook as an uploaded file would be: one sheet, a header row, then `rows`."""
+    workbook = Workbook()
+    workbook.active.append(list(header))
+    for row in rows:
+        workbook.active.append(list(row))
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

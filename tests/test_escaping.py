@@ -12,7 +12,6 @@ import pytest
 import sqlalchemy as sa
 from flask.json.tag import TaggedJSONSerializer
 from markupsafe import Markup, escape
-from openpyxl import Workbook
 
 from competitions import demo
 from competitions.accounts.models import User
@@ -29,6 +28,9 @@ from tests.factories import (
     make_user,
     make_worker,
     valid_id_number,
+)
+from tests.factories import (
+    make_xlsx as xlsx,
 )
 
 # An image that runs script: short enough for a worker's name (50 characters).
@@ -53,16 +55,6 @@ def assert_shown_as_text(page: str, *payloads: str) -> None:
     assert [payload for payload in payloads if payload in page] == []
     assert [payload for payload in payloads if str(escape(payload)) not in page] == []
 
-
-def xlsx(header, rows) -> bytes:
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.append(header)
-    for row in rows:
-        sheet.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
 
 
 def upload(client, url: str, content: bytes, filename: str) -> str:

@@ -21,7 +21,6 @@ import pytest
 import sqlalchemy as sa
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
-from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from werkzeug.exceptions import HTTPException
 
@@ -45,6 +44,9 @@ from tests.factories import (
     make_organiser,
     make_user,
     make_worker,
+)
+from tests.factories import (
+    make_xlsx as xlsx,
 )
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "4"))
@@ -386,15 +388,6 @@ CELL = st.one_of(TEXT, st.integers(min_value=-(10**20), max_value=10**20),
                  st.floats(allow_nan=True, allow_infinity=True)).map(
     lambda v: ILLEGAL_CHARACTERS_RE.sub("", v)[:32000] if isinstance(v, str) else v)
 
-
-def xlsx(header, rows) -> bytes:
-    workbook = Workbook()
-    workbook.active.append(header)
-    for row in rows:
-        workbook.active.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
 
 
 STAGING = {"import_batches", "score_imports"}  # an upload is staged whatever it holds

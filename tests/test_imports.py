@@ -9,7 +9,7 @@ from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from competitions.audit.models import AuditEntry
 from competitions.contests.models import CompetitionState
@@ -18,6 +18,7 @@ from competitions.notifications.models import Notification
 from competitions.promotion.levels import SkillLevel
 from competitions.registration import imports
 from competitions.registration.models import Entry, EntryStatus, ImportBatch, Worker
+from competitions.spreadsheets import pipeline
 from tests.factories import (
     make_admin,
     make_competition,
@@ -27,6 +28,7 @@ from tests.factories import (
     make_organiser,
     make_user,
     make_worker,
+    make_xlsx,
     valid_id_number,
 )
 
@@ -34,14 +36,7 @@ FIRM = "南京钢铁集团"
 
 
 def xlsx(rows, headers=imports.HEADERS) -> bytes:
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.append(headers)
-    for row in rows:
-        sheet.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return make_xlsx(headers, rows)
 
 
 def person(i, *, name=None, birth=date(1990, 6, 1), employer=FIRM, level="高级工",
@@ -250,7 +245,7 @@ def test_a_wrong_file_is_refused_at_upload(world, as_role, content, filename, me
 
 
 def test_a_file_over_the_size_limit_is_refused(world, as_role, monkeypatch):
-    monkeypatch.setattr(imports, "MAX_FILE_BYTES", 100)
+    monkeypatch.setattr(pipeline, "MAX_FILE_BYTES", 100)  # the one limit, in the pipeline
     response = upload(as_role("organiser"), world.event, xlsx([person(1)]))
     assert response.status_code == 200
     assert count(ImportBatch) == 0

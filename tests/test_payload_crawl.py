@@ -10,7 +10,6 @@ leads to, where refusals and confirmations are flashed. A page fails when any pa
 still a tag; downloads (.xlsx, .pdf) are only checked for not failing (a 500).
 """
 
-import io
 import re
 import time
 from collections import deque
@@ -20,7 +19,6 @@ from urllib.parse import quote, urljoin, urlsplit
 
 import pytest
 import sqlalchemy as sa
-from openpyxl import Workbook
 
 from competitions import demo
 from competitions.accounts.models import User
@@ -45,6 +43,7 @@ from competitions.registration.imports import HEADERS
 from competitions.registration.models import Entry, ImportBatch, Nomination, Worker
 from competitions.results.models import Appeal, Result, TitleAward
 from tests.conftest import login
+from tests.factories import make_xlsx
 
 # --- payloads -------------------------------------------------------------------------------
 
@@ -137,16 +136,6 @@ def _rewrite_json(value, n: int):
     return value
 
 
-def hostile_workbook(headers, rows) -> bytes:
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.append(headers)
-    for row in rows:
-        sheet.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
 
 def _user(username) -> User:
     return db.session.scalar(sa.select(User).where(User.username == username))
@@ -172,14 +161,14 @@ def add_what_the_demo_lacks(payloads: Payloads) -> None:
     cell = Payloads.text(n, None)
     db.session.add(ScoreImport(
         event_id=scoring.id, user_id=chief.id, filename="", sha256="0" * 64,
-        content=hostile_workbook(["赛位号", "T1", cell], [[cell, cell, cell]])))
+        content=make_xlsx(["赛位号", "T1", cell], [[cell, cell, cell]])))
     open_event = db.session.scalar(sa.select(Event).join(Competition).where(
         Competition.state == CompetitionState.REGISTRATION, Event.team_size == 1).limit(1))
     n = payloads.for_column("cells of a staged registration file")
     cell = Payloads.text(n, None)
     db.session.add(ImportBatch(
         event_id=open_event.id, user_id=organiser.id, filename="", sha256="0" * 64,
-        content=hostile_workbook(HEADERS, [[cell] * len(HEADERS)])))
+        content=make_xlsx(HEADERS, [[cell] * len(HEADERS)])))
     for user in (chief, judge, organiser, _user("worker01")):
         notify(user.id, "sheet_returned", event_id=scoring.id, blind_code=entry.blind_code,
                reason="")

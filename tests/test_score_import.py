@@ -15,7 +15,7 @@ from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from competitions.accounts.models import Role, RoleGrant, User
 from competitions.audit.models import AuditEntry
@@ -28,6 +28,7 @@ from competitions.judging import services as schemes
 from competitions.judging.models import ComponentKind, CriterionKind, ImportedMark, ScoreImport
 from competitions.registration.draw import draw_event
 from competitions.registration.models import EntryStatus
+from competitions.spreadsheets import pipeline
 from tests.factories import (
     make_admin,
     make_competition,
@@ -38,19 +39,12 @@ from tests.factories import (
     make_worker,
     valid_id_number,
 )
+from tests.factories import (
+    make_xlsx as xlsx,
+)
 
 UNIT = "南京钢铁集团"
 
-
-def xlsx(header, rows) -> bytes:
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.append(header)
-    for row in rows:
-        sheet.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
 
 
 def count(model, *where):
@@ -352,7 +346,7 @@ def test_a_file_that_is_no_spreadsheet_is_refused_at_upload(world, as_role, cont
 
 
 def test_a_file_over_the_size_limit_is_refused(world, as_role, monkeypatch):
-    monkeypatch.setattr(service, "MAX_FILE_BYTES", 100)
+    monkeypatch.setattr(pipeline, "MAX_FILE_BYTES", 100)  # the one limit, in the pipeline
     response = upload(as_role("chief"), world.event, by_blind(world, 80))
     assert response.status_code == 200
     assert "The file is larger than 0 MB." in response.get_data(as_text=True)

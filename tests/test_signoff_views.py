@@ -2,13 +2,11 @@
 returned sheets, corrections, time used, penalties, and the mark history (DESIGN.md §3–§5)."""
 
 import html
-import io
 import re
 from decimal import Decimal as D
 
 import pytest
 import sqlalchemy as sa
-from openpyxl import Workbook
 
 from competitions.contests.models import EventStage
 from competitions.extensions import db
@@ -24,7 +22,7 @@ from competitions.judging.models import (
 )
 from competitions.judging.views import signoff as _routes  # noqa: F401  (routes)
 from competitions.notifications.models import Notification
-from tests.factories import MarkingSetup, make_admin, make_user, make_worker
+from tests.factories import MarkingSetup, make_admin, make_user, make_worker, make_xlsx
 
 GIVE_A_REASON = "Reason: Give a reason; it is kept in the record."
 SIGNED_OFF = ("The event is signed off; marks can only be corrected after the chief judge "
@@ -63,14 +61,8 @@ def submit_all(setup, b1_marks=(D(50), D(51), D(52))):
 
 def import_theory(setup, score="88.5"):
     """T1 for every entry, through the exam-system import the chief judge would use."""
-    workbook = Workbook()
-    workbook.active.append(["赛位号", "T1"])
-    for entry in setup.entries:
-        workbook.active.append([entry.blind_code, score])
-    content = io.BytesIO()
-    workbook.save(content)
-    staged = score_import.stage_upload(setup.chief, setup.event, "theory.xlsx",
-                                       content.getvalue())
+    content = make_xlsx(["赛位号", "T1"], [[entry.blind_code, score] for entry in setup.entries])
+    staged = score_import.stage_upload(setup.chief, setup.event, "theory.xlsx", content)
     score_import.confirm(setup.chief, staged)
     db.session.commit()
 
