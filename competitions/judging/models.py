@@ -12,6 +12,7 @@ from competitions.accounts.models import User
 from competitions.contests.models import Event
 from competitions.database import Base, LabelledEnum, enum_column_type, utcnow
 from competitions.i18n import lazy_gettext as _l
+from competitions.spreadsheets.models import StagedUpload
 
 
 class ComponentKind(LabelledEnum):
@@ -212,19 +213,10 @@ class ImportedMark(Base):
     )
 
 
-class ScoreImport(Base):
+class ScoreImport(StagedUpload, Base):
     """An uploaded exam-system spreadsheet, kept until it is confirmed (and as a record after)."""
 
     __tablename__ = "score_imports"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id"), index=True)
-    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
-    filename: Mapped[str] = mapped_column(sa.String(200))
-    sha256: Mapped[str] = mapped_column(sa.String(64))
-    content: Mapped[bytes] = mapped_column(sa.LargeBinary)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    imported_at: Mapped[datetime | None]
 
     event: Mapped[Event] = relationship()
 

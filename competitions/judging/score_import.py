@@ -1,20 +1,16 @@
-"""Theory scores from the exam system's spreadsheet: template, validation, staging, confirmation.
+"""Theory scores from the exam system's spreadsheet: the template, and the validation and
+confirm step of the shared upload pipeline (competitions/spreadsheets/pipeline.py).
 
 A file is keyed either by blind code (赛位号) or by entry number (参赛号), never both, and neither
 the template nor the preview shows the other code: nothing here reveals the mapping between them.
 Validation loads the event's entries and imported marks with two statements, whatever the size.
 """
 
-import hashlib
-import io
 import math
 from dataclasses import dataclass, field
-from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
-from openpyxl import load_workbook
-from openpyxl.utils import get_column_letter
 
 from competitions.audit.services import record
 from competitions.contests.models import Event, EventStage
@@ -26,24 +22,32 @@ from competitions.judging.marking import format_mark
 from competitions.judging.models import CriterionKind, ImportedMark, MarkingScheme, ScoreImport
 from competitions.judging.scoring import MarkError, check_mark, plain
 from competitions.judging.services import can_edit_scheme
-from competitions.registration.import_sheet import MAX_ROWS, NOT_XLSX, ImportRejected
-from competitions.registration.imports import MAX_FILE_BYTES, RowError
 from competitions.registration.models import Entry, EntryStatus
+from competitions.spreadsheets import pipeline
+from competitions.spreadsheets.pipeline import (  # noqa: F401  (re-exported)
+    MAX_FILE_BYTES,
+    MAX_ROWS,
+    AlreadyImported,
+    ImportRejected,
+    Preview,
+    RowError,
+    Table,
+    cell_text,
+    column_letter,
+    data_rows,
+    header_texts,
+    read_table,
+    refused_cells,
+)
 from competitions.spreadsheets.writer import TEXT_FORMAT, Column, Sheet, workbook_bytes
 from competitions.text_rules import find_text_problem, problem_message
 
-STALE_AFTER = timedelta(days=1)  # unconfirmed uploads older than this are deleted
 CENTS = Decimal("0.01")
-MAX_COLUMNS = 60
 # key: (Chinese header, English alias). The template uses the blind code.
 KEYS = {"blind_code": ("赛位号", "Blind code"), "entry_number": ("参赛号", "Entry number")}
 
 
 class MarkingNotOpen(DomainError):
-    pass
-
-
-class AlreadyImported(ImportRejected):
     pass
 
 
@@ -74,19 +78,13 @@ class ScoreLine:
 
 
 @dataclass
-class ScorePlan:
+class ScorePlan(Preview):
     """The outcome of validating a file: the scores it holds, and every error found."""
 
-    rows: int = 0
     key: str | None = None  # "blind_code" or "entry_number"
     key_header: str = ""
     codes: list[str] = field(default_factory=list)
     lines: list[ScoreLine] = field(default_factory=list)
-    errors: list[RowError] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors and self.rows > 0
 
     def count(self, which: str) -> int:
         """How many scores are "new", "replaced" or "unchanged"."""
@@ -124,8 +122,7 @@ def check_open(event: Event) -> None:
 
 def can_use_import(user, score_import: ScoreImport) -> bool:
     """A staged file is previewed and confirmed by the person who uploaded it (or an admin)."""
-    return (can_edit_scheme(user, score_import.event)
-            and (user.is_admin or score_import.user_id == user.id))
+    return can_edit_scheme(user, score_import.event) and pipeline.can_use(user, score_import)
 
 
 # The spreadsheet
@@ -145,14 +142,6 @@ def template_workbook(event: Event) -> bytes:
         "每个参赛者一行；文件中没有的参赛者不受影响。",
         "上传更正后的文件会用新分数替换已导入的分数，每次替换都有记录。")])
     return workbook_bytes(scores, notes)
-
-
-def _text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
-        value = int(value)
-    return str(value).strip()
 
 
 def parse_score(value) -> Decimal:
@@ -178,34 +167,11 @@ def parse_score(value) -> Decimal:
 
 
 def read_sheet(content: bytes) -> tuple[list[str], list[tuple[int, list]]]:
-    """The header texts and (row number, raw cell values) of every non-empty row after it."""
-    try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception:  # noqa: BLE001  (whatever a damaged or foreign file makes openpyxl raise)
-        raise ImportRejected(NOT_XLSX, field="file") from None
-    try:
-        sheet = workbook.worksheets[0]
-        first = next(sheet.iter_rows(max_row=1, max_col=MAX_COLUMNS, values_only=True), ())
-        header = [_text(v).lstrip("*").strip() for v in first]
-        while header and header[-1] == "":
-            header.pop()
-        rows = []
-        if header:
-            for number, values in enumerate(sheet.iter_rows(
-                    min_row=2, max_col=len(header), values_only=True), start=2):
-                if all(_text(v) == "" for v in values):
-                    continue
-                rows.append((number, [*values, *[None] * (len(header) - len(values))]))
-                if len(rows) > MAX_ROWS:
-                    raise ImportRejected(_l("A file may hold at most %(n)d rows.", n=MAX_ROWS),
-                                         field="file")
-        return header, rows
-    except ImportRejected:
-        raise
-    except Exception:  # noqa: BLE001  (damage further into the file)
-        raise ImportRejected(NOT_XLSX, field="file") from None
-    finally:
-        workbook.close()
+    """The header texts and (row number, cell values) of every non-empty row after it, as an
+    upload keeps them (for tools and tests)."""
+    table = read_table(content)
+    header = header_texts(table.header)
+    return header, data_rows(Table(header, table.rows))
 
 
 def _key_of(header: str) -> str | None:
@@ -223,14 +189,14 @@ def _columns(header: list[str], criteria: list, plan: ScorePlan) -> tuple[int | 
     key_column, score_columns, seen = None, {}, {}
 
     def error(index, message):
-        plan.errors.append(RowError(1, header[index] or get_column_letter(index + 1), message))
+        plan.errors.append(RowError(1, header[index] or column_letter(index), message))
 
     for index, text in enumerate(header):
         if not text:
             error(index, _l("This column has no header."))
             continue
         if (problem := find_text_problem(text)) is not None:
-            error(index, problem_message(problem, get_column_letter(index + 1)))
+            error(index, problem_message(problem, column_letter(index)))
             continue
         if text.casefold() in seen:
             error(index, _l("The column %(name)s appears twice.", name=text))
@@ -272,7 +238,7 @@ def _canonical(key: str, text: str) -> str:
 
 def _score(criterion, value) -> tuple[Decimal | None, object]:
     """The cell's score, or None and the message saying why it is not one."""
-    text = _text(value)
+    text = cell_text(value)
     if text == "":
         return None, _l("The score for %(code)s is missing.", code=criterion.code)
     try:
@@ -295,8 +261,7 @@ def validate(event: Event, header: list[str], rows: list[tuple[int, list]]) -> S
     """Check every row; collect every error by row and column; plan the scores to store."""
     plan = ScorePlan(rows=len(rows))
     key_index, columns = _columns(header, imported_criteria(event), plan)
-    if not plan.errors and not rows:
-        plan.errors.append(RowError(0, "", _l("The file holds no scores.")))
+    plan.refuse_empty()
     if plan.errors:
         return plan
     key_column = getattr(Entry, plan.key)
@@ -310,14 +275,13 @@ def validate(event: Event, header: list[str], rows: list[tuple[int, list]]) -> S
                     ImportedMark.criterion_id.in_([c.id for c in columns.values()])))}
     seen: dict[str, int] = {}
     for number, values in rows:
-        key_text = _text(values[key_index])
-        problems = [(index, problem_message(problem, header[index]))
-                    for index, value in enumerate(values) if isinstance(value, str)
-                    and (problem := find_text_problem(value)) is not None]
-        if problems:  # checked no further: a refused cell's text is never looked up or shown
-            for index, message in problems:
-                plan.errors.append(RowError(number, header[index], message))
+        key_text = cell_text(values[key_index])
+        refused = refused_cells(number, {header[index]: value for index, value
+                                         in enumerate(values) if isinstance(value, str)})
+        if refused:  # checked no further: a refused cell's text is never looked up or shown
+            plan.errors += refused
             continue
+        problems = []
         entry = None
         if not key_text:
             problems.append((key_index, _l("%(column)s is required.", column=plan.key_header)))
@@ -354,37 +318,17 @@ def validate(event: Event, header: list[str], rows: list[tuple[int, list]]) -> S
 
 
 def stage_upload(actor, event: Event, filename: str, content: bytes) -> ScoreImport:
-    """Keep the uploaded file in the database between preview and confirmation (any host)."""
+    """Read the file once and keep it with its rows until it is confirmed; a file that is no
+    workbook or breaks a bound is refused here, a wrong header at the preview."""
     if not can_edit_scheme(actor, event):
         raise PermissionDenied(_l("Only the chief judge or the organisers import scores."))
     check_open(event)
-    if len(content) > MAX_FILE_BYTES:
-        raise ImportRejected(_l("The file is larger than %(n)d MB.",
-                                n=MAX_FILE_BYTES // 1024 // 1024), field="file")
-    read_sheet(content)  # a file that is no spreadsheet is refused here, not at the preview
-    sha256 = hashlib.sha256(content).hexdigest()
-    same = db.session.scalar(sa.select(ScoreImport).where(
-        ScoreImport.event_id == event.id, ScoreImport.user_id == actor.id,
-        ScoreImport.sha256 == sha256, ScoreImport.imported_at.is_(None)))
-    if same is not None:  # the same file again: its stage is reused
-        same.filename, same.created_at = filename[:200], utcnow()
-        db.session.flush()
-        return same
-    # Unconfirmed files are only kept until superseded or a day old, so storage stays small.
-    db.session.execute(sa.delete(ScoreImport).where(
-        ScoreImport.imported_at.is_(None),
-        sa.or_(sa.and_(ScoreImport.user_id == actor.id, ScoreImport.event_id == event.id),
-               ScoreImport.created_at < utcnow() - STALE_AFTER)))
-    staged = ScoreImport(event=event, user_id=actor.id, filename=filename[:200], sha256=sha256,
-                         content=content)
-    db.session.add(staged)
-    db.session.flush()
-    return staged
+    return pipeline.stage(ScoreImport, actor, event, filename, content)
 
 
 def preview(score_import: ScoreImport) -> ScorePlan:
-    """Validate the staged file against the event as it is now."""
-    header, rows = read_sheet(score_import.content)
+    """Validate the rows kept at upload against the event as it is now."""
+    header, rows = pipeline.kept_rows(score_import)
     return validate(score_import.event, header, rows)
 
 
@@ -396,14 +340,7 @@ def confirm(actor, score_import: ScoreImport, now=None) -> ScorePlan:
     if not can_use_import(actor, score_import):
         raise PermissionDenied(_l("Only the chief judge or the organisers import scores."))
     now = now or utcnow()
-    # Claim the file with one conditional UPDATE: of two concurrent confirmations (a double
-    # click), the second waits for the first's row lock and then matches no row.
-    claimed = db.session.execute(
-        sa.update(ScoreImport).where(ScoreImport.id == score_import.id,
-                                     ScoreImport.imported_at.is_(None))
-        .values(imported_at=now).execution_options(synchronize_session=False)).rowcount
-    if claimed != 1:
-        raise AlreadyImported(_l("This file has already been imported."))
+    pipeline.claim(ScoreImport, score_import, now)
     # Lock the event row and read its stage afresh: imports queue here, and a sign-off
     # committed meanwhile is seen.
     event = db.session.execute(
@@ -415,7 +352,7 @@ def confirm(actor, score_import: ScoreImport, now=None) -> ScorePlan:
         raise ImportRejected(_l("The file has errors; nothing was imported."))
     _store(actor, event, score_import, plan, now)
     record(actor, "score_import.confirm", score_import, after={"rows": plan.rows})
-    db.session.expire(score_import, ["imported_at"])
+    pipeline.release(score_import)
     return plan
 
 

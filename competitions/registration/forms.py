@@ -26,6 +26,7 @@ from competitions.organisations.models import Organisation
 from competitions.organisations.services import search_organisations
 from competitions.promotion.levels import SkillLevel
 from competitions.promotion.models import Occupation
+from competitions.registration import worker_rules
 
 CHOOSE_EMPLOYER = _l("Choose the enterprise or school that employs the worker.")
 
@@ -47,17 +48,18 @@ class EmployerField(SelectField):
 
 
 class WorkerForm(Form):
-    name = StringField(_l("Real name"), validators=[DataRequired(), Length(max=50)])
-    id_number = StringField(_l("ID card number"), validators=[DataRequired(), Length(max=40)],
+    # The same rules as the spreadsheet import's columns (registration/worker_rules.py).
+    name = StringField(_l("Real name"), validators=worker_rules.NAME.validators())
+    id_number = StringField(_l("ID card number"), validators=worker_rules.ID_NUMBER.validators(),
                             description=_l("18 characters; the last one may be X."))
-    phone = StringField(_l("Mobile phone"), validators=[Optional(), Length(max=20)])
+    phone = StringField(_l("Mobile phone"), validators=worker_rules.PHONE.validators())
     employer = EmployerField(_l("Employer"), coerce=optional_int,
                              validators=[InputRequired(message=CHOOSE_EMPLOYER)])
     occupation = SelectField(_l("Occupation"), coerce=optional_int, validators=[Optional()])
     skill_level = SelectField(_l("Skill level"), coerce=optional_level, validators=[Optional()],
                               choices=[("", "—"), *SkillLevel.choices()])
     skill_certificate_no = StringField(_l("Skill certificate number"),
-                                       validators=[Optional(), Length(max=32)])
+                                       validators=worker_rules.SKILL_CERTIFICATE_NO.validators())
     group = SelectField(_l("Competes in"), choices=EventGroup.choices(),
                         coerce=EventGroup.coerce, default=EventGroup.EMPLOYEE.value,
                         description=_l("The group of events the person may enter."))
@@ -93,7 +95,8 @@ class SignUpForm(WorkerForm):
     confirm = PasswordField(_l("Repeat the password"), validators=[
         DataRequired(), EqualTo("password", message=_l("The two passwords differ."))])
     email = EmailField(_l("E-mail"), validators=[Optional(), Length(max=254)])
-    phone = StringField(_l("Mobile phone"), validators=[DataRequired(), Length(max=20)])
+    phone = StringField(_l("Mobile phone"),
+                        validators=worker_rules.PHONE.validators(required=True))
 
 
 # --- Entries: registering workers and teams, deciding, nominating ---------------------------

@@ -1,40 +1,42 @@
-"""The registration spreadsheet: its columns, the template with Chinese headers, and reading it."""
+"""The registration spreadsheet: its columns, the template with Chinese headers, and its rows."""
 
-import io
-
-from openpyxl import load_workbook
-
-from competitions.errors import DomainError
 from competitions.i18n import lazy_gettext as _l
 from competitions.promotion.levels import SkillLevel
-from competitions.spreadsheets.writer import TEXT_FORMAT, Column, Sheet, workbook_bytes
+from competitions.registration import worker_rules
+from competitions.spreadsheets.pipeline import (  # noqa: F401  (re-exported)
+    MAX_ROWS,
+    NOT_XLSX,
+    Column,
+    ImportRejected,
+    Table,
+    cell_text,
+    data_rows,
+    header_texts,
+    read_table,
+)
+from competitions.spreadsheets.writer import TEXT_FORMAT, Sheet, workbook_bytes
+from competitions.spreadsheets.writer import Column as SheetColumn
 
-
-class ImportRejected(DomainError):
-    pass
-
-
-# (key, header, required). The header row must match exactly, in this order.
+# The header row must match exactly, in this order. Each column follows the rule of the
+# profile form's field, so an import accepts exactly what the form would.
 COLUMNS = [
-    ("name", "姓名", True),
-    ("id_number", "身份证号码", True),
-    ("phone", "手机号码", False),
-    ("employer", "工作单位", True),
-    ("skill_level", "职业技能等级", False),
-    ("skill_certificate_no", "职业技能等级证书编号", False),
+    Column("name", "姓名", worker_rules.NAME),
+    Column("id_number", "身份证号码", worker_rules.ID_NUMBER),
+    Column("phone", "手机号码", worker_rules.PHONE),
+    Column("employer", "工作单位", worker_rules.EMPLOYER_NAME),
+    Column("skill_level", "职业技能等级", worker_rules.SKILL_LEVEL),
+    Column("skill_certificate_no", "职业技能等级证书编号", worker_rules.SKILL_CERTIFICATE_NO),
 ]
-HEADERS = [header for _key, header, _required in COLUMNS]
-COLUMN_NAMES = {key: header for key, header, _required in COLUMNS}
-MAX_ROWS = 20000
-NOT_XLSX = _l("The file is not an .xlsx spreadsheet. Download the template and fill it in.")
+HEADERS = [column.header for column in COLUMNS]
+COLUMN_NAMES = {column.key: column.header for column in COLUMNS}
 TEXT_ROWS = 2000  # template rows pre-formatted as text, so Excel keeps all 18 ID digits
 TEXT_COLUMNS = {"id_number", "phone", "skill_certificate_no"}
 
 
 def template_workbook() -> bytes:
-    form = Sheet("报名表", [Column(header, width, TEXT_FORMAT if key in TEXT_COLUMNS else None)
-                          for (key, header, _required), width
-                          in zip(COLUMNS, (12, 22, 14, 28, 18, 26), strict=True)],
+    form = Sheet("报名表", [SheetColumn(column.header, width,
+                                        TEXT_FORMAT if column.key in TEXT_COLUMNS else None)
+                          for column, width in zip(COLUMNS, (12, 22, 14, 28, 18, 26), strict=True)],
                  blank_rows=TEXT_ROWS)
     notes = Sheet("填写说明", rows=[[line] for line in (
         "必须填写的列：姓名、身份证号码、工作单位。",
@@ -65,54 +67,23 @@ def parse_level(text: str) -> SkillLevel:
     raise ValueError(text)
 
 
-def _cell_text(value) -> str:
-    if value is None:
-        return ""
-    # Small whole numbers (a phone typed as a number) read back as text; an 18-digit ID typed as
-    # a number has already lost digits, so it stays in exponent form for validation to reject.
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
-        value = int(value)
-    return str(value).strip()
-
-
-def read_rows(content: bytes) -> list[tuple[int, dict]]:
-    """(spreadsheet row number, {column key: text}) for every non-empty row after the header."""
-    try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        sheet = workbook.worksheets[0]
-        first = next(sheet.iter_rows(max_row=1, max_col=len(COLUMNS) + 20, values_only=True), ())
-    except Exception:  # noqa: BLE001  (whatever a damaged or foreign file makes openpyxl raise)
-        raise ImportRejected(NOT_XLSX, field="file") from None
-    header = [_cell_text(v).lstrip("*") for v in first]
-    while header and header[-1] == "":
-        header.pop()
+def check_header(header: list[str]) -> None:
+    """Refuse a file whose header row is not exactly the template's."""
     if header != HEADERS:
-        workbook.close()
         raise ImportRejected(_l("The header row must be exactly: %(expected)s. This file has: "
                                 "%(found)s.", expected="、".join(HEADERS),
                                 found="、".join(header) or "—"), field="file")
-    try:
-        return _data_rows(sheet)
-    except ImportRejected:
-        raise
-    except Exception:  # noqa: BLE001  (damage further into the file)
-        raise ImportRejected(NOT_XLSX, field="file") from None
-    finally:
-        workbook.close()
 
 
-def _data_rows(sheet) -> list[tuple[int, dict]]:
-    result = []
-    for number, values in enumerate(sheet.iter_rows(min_row=2, max_col=len(COLUMNS),
-                                                    values_only=True), start=2):
-        cells = [_cell_text(v) for v in values]
-        if not any(cells):
-            continue
-        cells += [""] * (len(COLUMNS) - len(cells))
-        result.append((number, dict(zip(COLUMN_NAMES, cells, strict=True))))
-        if len(result) > MAX_ROWS:
-            raise ImportRejected(_l("A file may hold at most %(n)d rows.", n=MAX_ROWS),
-                                 field="file")
-    return result
+def as_dicts(rows: list[tuple[int, list]]) -> list[tuple[int, dict]]:
+    """(row number, {column key: trimmed text}) for rows read from the sheet."""
+    return [(number, {column.key: cell_text(value) for column, value
+                      in zip(COLUMNS, cells, strict=False)}) for number, cells in rows]
 
 
+def read_rows(content: bytes) -> list[tuple[int, dict]]:
+    """The rows of a registration file, as an upload keeps them (for tools and tests)."""
+    table = read_table(content)
+    header = header_texts(table.header)
+    check_header(header)
+    return as_dicts(data_rows(Table(header, table.rows)))

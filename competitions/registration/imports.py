@@ -1,13 +1,12 @@
-"""Spreadsheet registration: stage an upload, preview every error, import all or nothing.
+"""Spreadsheet registration: the columns, validation and confirm step of the shared pipeline
+(competitions/spreadsheets/pipeline.py), which stages the file, reads it once and previews it.
 
 Validation loads everything it needs up front (employers named in the file, existing workers,
 their titles, the event's nominations and entrants, the employers' ancestors), so a file of any
 size up to MAX_ROWS costs the same dozen statements, not one query per row.
 """
 
-import hashlib
 from dataclasses import dataclass, field
-from datetime import timedelta
 
 import sqlalchemy as sa
 
@@ -29,6 +28,8 @@ from competitions.registration.import_sheet import (  # noqa: F401  (re-exported
     HEADERS,
     MAX_ROWS,
     ImportRejected,
+    as_dicts,
+    check_header,
     parse_level,
     read_rows,
     template_workbook,
@@ -43,32 +44,24 @@ from competitions.registration.models import (
     WorkerTitle,
 )
 from competitions.registration.services import CERTIFICATE_RE, InvalidWorker, normalise_phone
-from competitions.text_rules import find_text_problem, problem_message
-
-MAX_FILE_BYTES = 5 * 1024 * 1024
-STALE_AFTER = timedelta(days=1)  # unconfirmed uploads older than this are deleted
-
-
-@dataclass
-class RowError:
-    row: int  # 0: the file as a whole
-    column: str
-    message: object
+from competitions.spreadsheets import pipeline
+from competitions.spreadsheets.pipeline import (  # noqa: F401  (re-exported)
+    MAX_FILE_BYTES,
+    Preview,
+    RowError,
+    can_use,
+    check_fields,
+    refused_cells,
+)
 
 
 @dataclass
-class ImportPlan:
+class ImportPlan(Preview):
     """The outcome of validating a file: what would be created, and every error found."""
 
-    rows: int = 0
-    errors: list[RowError] = field(default_factory=list)
     new_workers: list[dict] = field(default_factory=list)
     entries: list[tuple[int | dict, Organisation]] = field(default_factory=list)  # worker, unit
     already_registered: int = 0
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors and self.rows > 0
 
 
 def _parse_identity(text: str):
@@ -144,6 +137,8 @@ def _check_cells(actor, context, row) -> tuple[list, dict]:
     if certificate and not CERTIFICATE_RE.match(certificate):
         errors.append(("skill_certificate_no",
                        _l("A certificate number is letters and digits only (at most 32).")))
+    elif certificate and values["skill_level"] is None and not row["skill_level"]:
+        errors.append(("skill_level", _l("Give the skill level that the certificate is for.")))
     values["skill_certificate_no"] = certificate
     if row["employer"]:
         candidates = context.employers.get(row["employer"], [])
@@ -178,6 +173,7 @@ def _check_existing(actor, existing: Worker, row, employer) -> tuple | None:
 def validate_rows(actor, event: Event, rows: list[tuple[int, dict]]) -> ImportPlan:
     """Check every row; collect every error by row and column; plan what to create."""
     plan = ImportPlan(rows=len(rows))
+    plan.refuse_empty()
     rows = _clean_rows(rows, plan)
     identities = {number: _parse_identity(row["id_number"])
                   for number, row in rows if row["id_number"]}
@@ -190,8 +186,11 @@ def validate_rows(actor, event: Event, rows: list[tuple[int, dict]]) -> ImportPl
         plan.errors.append(RowError(number, COLUMN_NAMES[key], message))
 
     for number, row in rows:
-        problems = [(key, _l("%(column)s is required.", column=header))
-                    for key, header, required in COLUMNS if required and not row[key]]
+        # The profile form's rules first: a cell it would refuse is reported once, as it is.
+        field_errors = check_fields(number, row, COLUMNS)
+        plan.errors += field_errors
+        broken = {e.column for e in field_errors}
+        problems = []
         identity = identities.get(number)
         if isinstance(identity, InvalidIdNumber):
             problems.append(("id_number", identity.message))
@@ -203,8 +202,9 @@ def validate_rows(actor, event: Event, rows: list[tuple[int, dict]]) -> ImportPl
         if identity is not None:
             seen[identity.number] = number
         cell_errors, values = _check_cells(actor, context, row)
-        problems += cell_errors
-        if problems or identity is None:
+        problems = [(key, message) for key, message in problems + cell_errors
+                    if COLUMN_NAMES[key] not in broken]
+        if problems or identity is None or broken:
             for key, message in problems:
                 error(number, key, message)
             continue
@@ -263,11 +263,8 @@ def _clean_rows(rows: list[tuple[int, dict]], plan: ImportPlan) -> list[tuple[in
     its row is checked no further, so no query ever sees a NUL)."""
     clean = []
     for number, row in rows:
-        refused = [(key, problem) for key, text in row.items()
-                   if (problem := find_text_problem(text)) is not None]
-        for key, problem in refused:
-            plan.errors.append(RowError(number, COLUMN_NAMES[key],
-                                        problem_message(problem, COLUMN_NAMES[key])))
+        refused = refused_cells(number, {COLUMN_NAMES[key]: text for key, text in row.items()})
+        plan.errors += refused
         if not refused:
             clean.append((number, row))
     return clean
@@ -312,31 +309,22 @@ def check_importable(event: Event, now=None) -> None:
 
 
 def stage_upload(actor, event: Event, filename: str, content: bytes) -> ImportBatch:
-    """Keep the uploaded file in the database between preview and confirmation (any host)."""
+    """Read the file once and keep it with its rows until it is confirmed; a file that is no
+    workbook, breaks a bound or has another header is refused here."""
     if not can_import(actor, event):
         raise PermissionDenied(_l("You cannot import registrations for this event."))
-    if len(content) > MAX_FILE_BYTES:
-        raise ImportRejected(_l("The file is larger than %(n)d MB.",
-                                n=MAX_FILE_BYTES // 1024 // 1024), field="file")
-    # Unconfirmed files are only kept until superseded or a day old, so storage stays small.
-    db.session.execute(sa.delete(ImportBatch).where(
-        ImportBatch.imported_at.is_(None),
-        sa.or_(sa.and_(ImportBatch.user_id == actor.id, ImportBatch.event_id == event.id),
-               ImportBatch.created_at < utcnow() - STALE_AFTER)))
-    batch = ImportBatch(event=event, user_id=actor.id, filename=filename[:200], content=content,
-                        sha256=hashlib.sha256(content).hexdigest())
-    db.session.add(batch)
-    db.session.flush()
-    return batch
+    return pipeline.stage(ImportBatch, actor, event, filename, content, check_header)
 
 
 def can_use_batch(user, batch: ImportBatch) -> bool:
-    """A staged file is previewed and confirmed by the person who uploaded it (or an admin)."""
-    return user.is_authenticated and (user.is_admin or batch.user_id == user.id)
+    return can_use(user, batch)
 
 
 def preview(actor, batch: ImportBatch) -> ImportPlan:
-    return validate_rows(actor, batch.event, read_rows(batch.content))
+    """Validate the rows kept at upload against the event as it is now."""
+    header, rows = pipeline.kept_rows(batch)
+    check_header(header)
+    return validate_rows(actor, batch.event, as_dicts(rows))
 
 
 def confirm(actor, batch: ImportBatch, now=None) -> ImportPlan:
@@ -347,14 +335,7 @@ def confirm(actor, batch: ImportBatch, now=None) -> ImportPlan:
     if not can_use_batch(actor, batch) or not can_import(actor, batch.event):
         raise PermissionDenied(_l("You cannot import this file."))
     now = now or utcnow()
-    # Claim the batch with one conditional UPDATE: of two concurrent confirmations, the second
-    # waits for the first's row lock and then matches no row.
-    claimed = db.session.execute(
-        sa.update(ImportBatch).where(ImportBatch.id == batch.id,
-                                     ImportBatch.imported_at.is_(None))
-        .values(imported_at=now).execution_options(synchronize_session=False)).rowcount
-    if claimed != 1:
-        raise ImportRejected(_l("This file has already been imported."))
+    pipeline.claim(ImportBatch, batch, now)
     event = batch.event
     check_importable(event, now)
     # Lock the event before counting places, so quotas and capacity hold against
@@ -368,7 +349,7 @@ def confirm(actor, batch: ImportBatch, now=None) -> ImportPlan:
         "file": batch.filename, "sha256": batch.sha256, "rows": plan.rows,
         "new_workers": len(plan.new_workers), "entries": len(plan.entries),
         "already_registered": plan.already_registered})
-    db.session.expire(batch, ["imported_at"])
+    pipeline.release(batch)
     return plan
 
 

@@ -16,6 +16,7 @@ from competitions.promotion.levels import SkillLevel
 from competitions.promotion.models import Occupation
 from competitions.registration.sex import Sex
 from competitions.results.honours import HonourTitle
+from competitions.spreadsheets.models import StagedUpload
 
 
 class Worker(Base):
@@ -173,18 +174,9 @@ class Nomination(Base):
                                           name="uq_nominations_event_worker"),)
 
 
-class ImportBatch(Base):
+class ImportBatch(StagedUpload, Base):
     """An uploaded registration spreadsheet, kept between preview and confirmation."""
 
     __tablename__ = "import_batches"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id"), index=True)
-    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
-    filename: Mapped[str] = mapped_column(sa.String(200))
-    sha256: Mapped[str] = mapped_column(sa.String(64))
-    content: Mapped[bytes] = mapped_column(sa.LargeBinary)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    imported_at: Mapped[datetime | None]
 
     event: Mapped[Event] = relationship()

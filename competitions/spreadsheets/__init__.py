@@ -1,1 +1,2 @@
-"""Spreadsheets the platform hands out: the one .xlsx writer and the one way to send a file."""
+"""Spreadsheets in and out: the one .xlsx writer, the one way to send a file, and the one
+bounded pipeline (reader, staging, preview, confirm) that every upload goes through."""

@@ -4,7 +4,6 @@ import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from flask_wtf.file import FileAllowed, FileField, FileRequired
 
 from competitions.accounts.models import User
 from competitions.contests.models import Event
@@ -16,19 +15,16 @@ from competitions.judging import score_import as service
 from competitions.judging.blueprint import bp
 from competitions.judging.models import ScoreImport
 from competitions.judging.services import can_edit_scheme
-from competitions.registration.import_forms import ConfirmForm, at_most, read_upload
 from competitions.spreadsheets.download import send_xlsx
+from competitions.spreadsheets.forms import ConfirmForm, read_upload, spreadsheet_field
 
 RECENT_IMPORTS = 20
 
 
 class ScoreUploadForm(Form):
-    file = FileField(_l("Exam-system spreadsheet (.xlsx)"), validators=[
-        FileRequired(_l("Choose the filled-in spreadsheet to upload.")),
-        FileAllowed(["xlsx"], _l("Upload an .xlsx file (Excel 2007 or later, or WPS).")),
-        at_most(service.MAX_FILE_BYTES)],
-        description=_l("Use the template: one entry per row, at most %(n)d rows.",
-                       n=service.MAX_ROWS))
+    file = spreadsheet_field(_l("Exam-system spreadsheet (.xlsx)"),
+                             _l("Use the template: one entry per row, at most %(n)d rows.",
+                                n=service.MAX_ROWS))
 
 
 def _event(event_id) -> Event:

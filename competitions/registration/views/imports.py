@@ -50,10 +50,9 @@ def import_upload(event_id):
     except imports.ImportRejected as error:
         closed = error.message
     if closed is None and form.validate_on_submit():
-        content = read_upload(form.file.data)
-        try:
-            imports.read_rows(content)  # a wrong header or a non-spreadsheet shows here
-            batch = imports.stage_upload(current_user, event, form.file.data.filename, content)
+        try:  # a wrong header, a non-spreadsheet or a broken bound shows here
+            batch = imports.stage_upload(current_user, event, form.file.data.filename,
+                                         read_upload(form.file.data))
         except DomainError as error:
             db.session.rollback()
             apply_error(form, error)
