@@ -14,8 +14,11 @@ PORT ?= 5000
 
 .PHONY: run test translations lint
 
-run: $(RUN_STAMP) $(MO_FILES) instance/secret_key
+run: $(RUN_STAMP) $(MO_FILES) instance/secret_key instance/audit_key instance/audit_signing_key
 	@export SECRET_KEY="$${SECRET_KEY:-$$(cat instance/secret_key)}"; \
+	export AUDIT_KEY="$${AUDIT_KEY:-$$(cat instance/audit_key)}"; \
+	export AUDIT_SIGNING_KEY="$${AUDIT_SIGNING_KEY:-$$(cat instance/audit_signing_key)}"; \
+	export AUDIT_CHECKPOINT_PATH="$${AUDIT_CHECKPOINT_PATH:-instance/audit-checkpoints.jsonl}"; \
 	$(FLASK) db upgrade && \
 	$(FLASK) seed-demo --if-empty && \
 	echo "Serving on http://$(HOST):$(PORT)/ (Ctrl-C stops)" && \
@@ -51,5 +54,10 @@ $(MO_FILES): %.mo: %.po | $(RUN_STAMP)
 
 # The session-signing key, made once per checkout and kept out of git (instance/ is ignored).
 instance/secret_key: | $(PY)
+	mkdir -p instance
+	umask 077 && $(PY) -c 'import secrets; print(secrets.token_hex(32))' > $@
+
+# The audit log's own keys (docs/audit.md), made the same way; never the session key.
+instance/audit_key instance/audit_signing_key: | $(PY)
 	mkdir -p instance
 	umask 077 && $(PY) -c 'import secrets; print(secrets.token_hex(32))' > $@

@@ -2,7 +2,7 @@
 
     python bench/mark_bench.py [--database-url postgresql://postgres@127.0.0.1:5432/postgres]
                                [--workers 4] [--clients 8] [--entries 20] [--judges 6]
-                               [--criteria 3] [--drafts 0] [--double-click]
+                               [--criteria 3] [--drafts 0] [--double-click] [--events 1]
 
 Creates a scratch database on the server, seeds a drawn event in scoring (`--entries` entrants
 from Nanjing firms; `--judges` judges from a Suzhou firm, so nobody is in conflict; one
@@ -15,6 +15,11 @@ the score sheet (for the CSRF token, the version and the mark fields), optionall
 prints saves per second, POST latency percentiles and the responses by status, then checks the
 database: one sheet per judge and entry, every mark there, the audit chain intact. It prints
 figures and never asserts.
+
+With `--events 2` it seeds two such events and splits the clients between them: the audit log
+keeps one chain per event, each with its own head row (issue 11), so saves in two events at once
+never wait on each other; compare saves/s and POST latency with `--events 1` at the same number
+of clients.
 """
 
 import argparse
@@ -79,6 +84,8 @@ from competitions.registration.models import (  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "bench-password-1"
 SECRET_KEY = "mark-bench-secret"
+AUDIT = {"AUDIT_KEY": "mark-bench-audit-key", "AUDIT_SIGNING_KEY": "42" * 32,
+         "AUDIT_CHECKPOINT_PATH": os.devnull}
 PANEL = 3  # judges on each judgement criterion
 HIDDEN = re.compile(r'<input[^>]*\bname="(csrf_token|version)"[^>]*>')
 MARK_FIELD = re.compile(r'<input[^>]*\bname="mark-(\d+)"[^>]*>')
@@ -104,8 +111,8 @@ def id_number(i: int) -> str:
     return body + ric.calc_check_digit(body + "0")
 
 
-def seed(entries: int, judges: int, criteria: int) -> tuple[int, dict[str, int]]:
-    """A drawn event in scoring; returns its id and the judges' usernames → ids."""
+def seed(entries: int, judges: int, criteria: int, events: int = 1) -> list[int]:
+    """`events` drawn events in scoring, one occupation each; returns their ids."""
     province = org("江苏省总工会", OrgKind.UNION, Tier.PROVINCIAL)
     city = org("南京市总工会", OrgKind.UNION, Tier.CITY, province)
     other_city = org("苏州市总工会", OrgKind.UNION, Tier.CITY, province)
@@ -119,11 +126,19 @@ def seed(entries: int, judges: int, criteria: int) -> tuple[int, dict[str, int]]
     competition = Competition(name="2026年南京市职工职业技能大赛", year=2026, tier=Tier.CITY,
                               organiser=city, state=CompetitionState.REVIEW,
                               starts_on=date(2026, 9, 1))
-    event = Event(competition=competition, occupation=Occupation(name="焊工"),
+    db.session.add(competition)
+    return [seed_event(competition, organiser, firms, judges_firm, entries, judges, criteria, k)
+            for k in range(events)]
+
+
+def seed_event(competition, organiser, firms, judges_firm, entries: int, judges: int,
+               criteria: int, k: int) -> int:
+    event = Event(competition=competition, occupation=Occupation(name=["焊工", "电工"][k % 2]
+                                                                 + ("" if k < 2 else str(k))),
                   group=EventGroup.EMPLOYEE)
-    db.session.add_all([competition, event])
+    db.session.add(event)
     db.session.flush()
-    for i in range(entries):
+    for i in range(k * entries, (k + 1) * entries):
         number = id_number(i)
         worker = Worker(name=f"选手{i}", id_number=number, birth_date=ric.get_birth_date(number),
                         sex="male", employer=firms[i % len(firms)], group=EventGroup.EMPLOYEE)
@@ -139,8 +154,9 @@ def seed(entries: int, judges: int, criteria: int) -> tuple[int, dict[str, int]]
         db.session.add_all([user, RoleGrant(user=user, role=role, event_id=event.id)])
         return user
 
-    chief = official(Role.CHIEF_JUDGE, "chief")
-    panel = [official(Role.JUDGE, f"judge{n:02d}") for n in range(judges)]
+    prefix = "" if k == 0 else f"e{k}"
+    chief = official(Role.CHIEF_JUDGE, f"{prefix}chief")
+    panel = [official(Role.JUDGE, f"{prefix}judge{n:02d}") for n in range(judges)]
     db.session.flush()
     scheme = services.scheme_for(organiser, event)
     practical = services.add_component(organiser, scheme, name="实操",
@@ -157,13 +173,13 @@ def seed(entries: int, judges: int, criteria: int) -> tuple[int, dict[str, int]]
             kind=CriterionKind.MEASUREMENT if measurement else CriterionKind.JUDGEMENT,
             panel_size=1 if measurement else PANEL, aggregation=Aggregation.MEAN)
         size = 1 if measurement else PANEL
-        panels.set_panel(organiser, criterion, [panel[(seat + k) % judges] for k in range(size)])
+        panels.set_panel(organiser, criterion, [panel[(seat + j) % judges] for j in range(size)])
         seat += size
     signoff.start_marking(chief, event)
     db.session.commit()
-    print(f"  seeded: {entries} entries, {judges} judges, {needed} criteria "
+    print(f"  seeded event {event.id}: {entries} entries, {judges} judges, {needed} criteria "
           f"(1 measurement, {needed - 1} judgement with panels of {PANEL})")
-    return event.id, {u.username: u.id for u in panel}
+    return event.id
 
 
 def work_by_judge(event_id: int) -> dict[str, list[str]]:
@@ -181,7 +197,7 @@ def free_port() -> int:
 
 
 def start_gunicorn(url: str, workers: int, port: int) -> subprocess.Popen:
-    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": SECRET_KEY}
+    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": SECRET_KEY, **AUDIT}
     gunicorn = ROOT / ".venv" / "bin" / "gunicorn"
     server = subprocess.Popen(
         [str(gunicorn), "-w", str(workers), "-b", f"127.0.0.1:{port}", "--chdir", str(ROOT),
@@ -308,20 +324,20 @@ def plan(work: dict[str, list[str]], clients: int) -> list[list[tuple[str, list[
     return jobs
 
 
-def drive(base: str, event_id: int, jobs, drafts: int,
-          double_click: bool) -> tuple[Tally, float]:
+def drive(base: str, jobs, drafts: int, double_click: bool) -> tuple[Tally, float]:
+    """`jobs`: each client's [(event id, judge, blind codes), …]."""
     tally = Tally()
     start = threading.Barrier(len(jobs) + 1)
 
     def client(n: int, todo) -> None:
         browsers = []
-        for judge, _ in todo:
+        for _, judge, _ in todo:
             browser = Client(base, tally)
             browser.log_in(judge)
             browsers.append(browser)
         start.wait()
         rng = random.Random(n)
-        for browser, (_, codes) in zip(browsers, todo, strict=True):
+        for browser, (event_id, _, codes) in zip(browsers, todo, strict=True):
             for code in codes:
                 browser.mark_sheet(event_id, code, rng, drafts, double_click)
 
@@ -360,22 +376,22 @@ def report(tally: Tally, elapsed: float) -> None:
         print(f"    {failure}")
 
 
-def check(event_id: int, work: dict[str, list[str]]) -> None:
+def check(event_ids: list[int], work: dict[str, list[str]]) -> None:
     db.session.expire_all()
-    sheets = db.session.scalar(sa.select(sa.func.count(ScoreSheet.id)).where(
-        ScoreSheet.event_id == event_id))
+    sheets = db.session.scalar(sa.select(sa.func.count(ScoreSheet.id)))
     submitted = db.session.scalar(sa.select(sa.func.count(ScoreSheet.id)).where(
-        ScoreSheet.event_id == event_id, ScoreSheet.status == SheetStatus.SUBMITTED))
+        ScoreSheet.status == SheetStatus.SUBMITTED))
     marks = db.session.scalar(sa.select(sa.func.count(Mark.id)))
     expected_sheets = sum(len(codes) for codes in work.values())
     changes = db.session.scalar(sa.select(sa.func.count(AuditEntry.seq)).where(
         AuditEntry.action.startswith("mark.")))
     checked, problem = verify_chain()
-    state = signoff.overview(db.session.get(Event, event_id))
+    missing = sum(signoff.overview(db.session.get(Event, event_id)).missing_marks
+                  for event_id in event_ids)
     print(f"  {'sheets in the database':<34} {sheets:,} ({submitted:,} submitted; "
           f"expected {expected_sheets:,})")
     print(f"  {'marks in the database':<34} {marks:,} (missing before sign-off: "
-          f"{state.missing_marks})")
+          f"{missing})")
     print(f"  {'mark changes audited':<34} {changes:,} (a no-op repeat post leaves none)")
     print(f"  {'audit chain':<34} {checked:,} entries, "
           f"{'intact' if problem is None else problem.message}")
@@ -384,30 +400,37 @@ def check(event_id: int, work: dict[str, list[str]]) -> None:
 
 def run(url: str, args) -> None:
     started = time.perf_counter()
-    app = create_app({"SECRET_KEY": SECRET_KEY, "SQLALCHEMY_DATABASE_URI": url})
+    app = create_app({"SECRET_KEY": SECRET_KEY, "SQLALCHEMY_DATABASE_URI": url, **AUDIT})
     with app.app_context():
         db.create_all()
-        event_id, _ = seed(args.entries, args.judges, args.criteria)
-        work = work_by_judge(event_id)
+        event_ids = seed(args.entries, args.judges, args.criteria, args.events)
+        works = {event_id: work_by_judge(event_id) for event_id in event_ids}
         db.session.remove()
         db.engine.dispose()
     print(f"  {'schema and seed':<34} {time.perf_counter() - started:8.2f} s")
-    jobs = plan(work, args.clients)
+    # The clients split evenly between the events, each working on its own event's sheets.
+    jobs = [[(event_id, judge, codes) for judge, codes in job]
+            for n, event_id in enumerate(event_ids)
+            for job in plan(works[event_id], args.clients // len(event_ids)
+                            + (n < args.clients % len(event_ids)))]
+    work = {f"{event_id}:{judge}": codes for event_id, w in works.items()
+            for judge, codes in w.items()}
     port, started = free_port(), time.perf_counter()
     server = start_gunicorn(url, args.workers, port)
     try:
         print(f"  {'gunicorn up':<34} {time.perf_counter() - started:8.2f} s   ({args.workers} "
               f"sync workers on 127.0.0.1:{port})")
-        print(f"  {args.clients} clients; {sum(len(c) for c in work.values()):,} sheets; "
+        print(f"  {args.clients} clients in {args.events} event(s); "
+              f"{sum(len(c) for c in work.values()):,} sheets; "
               f"{args.drafts} draft(s) then a submit per sheet"
               f"{', each posted twice at once' if args.double_click else ''}")
-        tally, elapsed = drive(f"http://127.0.0.1:{port}", event_id, jobs, args.drafts,
+        tally, elapsed = drive(f"http://127.0.0.1:{port}", jobs, args.drafts,
                                args.double_click)
     finally:
         stop(server)
     report(tally, elapsed)
     with app.app_context():
-        check(event_id, work)
+        check(event_ids, work)
         db.session.remove()
         db.engine.dispose()
 
@@ -426,7 +449,11 @@ def main() -> None:
                         help="draft saves per sheet before the submit")
     parser.add_argument("--double-click", action="store_true",
                         help="post every form twice at once (a 303 and a no-op 303, or a 409)")
+    parser.add_argument("--events", type=int, default=1,
+                        help="events marked at once, the clients split between them")
     args = parser.parse_args()
+    if args.clients < args.events:
+        parser.error("--clients must be at least --events")
     if args.judges < PANEL:
         parser.error(f"--judges must be at least {PANEL} (a judgement panel)")
 

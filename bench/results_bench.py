@@ -43,7 +43,13 @@ from stdnum.cn import ric
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from mark_bench import free_port, percentile, start_gunicorn, stop  # bench/mark_bench.py
+from mark_bench import (  # bench/mark_bench.py
+    AUDIT,
+    free_port,
+    percentile,
+    start_gunicorn,
+    stop,
+)
 from scratch import scratch_postgres  # bench/scratch.py
 
 from competitions import create_app  # noqa: E402
@@ -474,7 +480,8 @@ def public_page(url: str, app, event_ids: list[int], args) -> None:
 
 
 def run(url: str, args) -> None:
-    app = create_app({"SECRET_KEY": "results-bench-secret", "SQLALCHEMY_DATABASE_URI": url})
+    app = create_app({"SECRET_KEY": "results-bench-secret", "SQLALCHEMY_DATABASE_URI": url,
+                      **AUDIT})
     with app.app_context():
         db.create_all()
         started = time.perf_counter()

@@ -4,11 +4,16 @@ import os
 from datetime import timedelta
 
 DEFAULT_SECRET_KEY = "dev-insecure-key-change-me"
+# The audit log's own keys (docs/audit.md); these defaults serve tests and the demo only.
+DEFAULT_AUDIT_KEY = "dev-insecure-audit-key-change-me"
+DEFAULT_AUDIT_SIGNING_KEY = "00" * 32
 
 
 class Config:
     SECRET_KEY = DEFAULT_SECRET_KEY
     SQLALCHEMY_DATABASE_URI = None  # set from DATABASE_URL or instance/ in load_config()
+    # The owner role that runs migrations (PostgreSQL; docs/audit.md); defaults to the above.
+    MIGRATION_DATABASE_URI = None
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
 
     # Sessions and cookies: HttpOnly and SameSite always; Secure is added per response
@@ -54,6 +59,17 @@ class Config:
     # Seconds a client is asked to wait (Retry-After) when the database cannot be reached (503).
     RETRY_AFTER = 30
 
+    # The audit log (docs/audit.md). AUDIT_KEY keys every entry's MAC and the keyed digests;
+    # AUDIT_RETIRED_KEYS (comma-separated) still verify entries written before a rotation.
+    # AUDIT_SIGNING_KEY is the Ed25519 seed (64 hex digits) that signs checkpoints, which are
+    # appended to AUDIT_CHECKPOINT_PATH ("-" = stdout); AUDIT_VERIFY_KEYS (comma-separated
+    # hex public keys) are the retired signing keys' public halves.
+    AUDIT_KEY = DEFAULT_AUDIT_KEY
+    AUDIT_RETIRED_KEYS = ""
+    AUDIT_SIGNING_KEY = DEFAULT_AUDIT_SIGNING_KEY
+    AUDIT_VERIFY_KEYS = ""
+    AUDIT_CHECKPOINT_PATH = None  # required in production; instance/ in tests and the demo
+
 
 def load_config(app, overrides=None):
     """Apply defaults, then environment variables, then explicit overrides."""
@@ -63,21 +79,56 @@ def load_config(app, overrides=None):
         app.config["SECRET_KEY"] = env["SECRET_KEY"]
     if "DATABASE_URL" in env:
         app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(env["DATABASE_URL"])
+    if "MIGRATION_DATABASE_URL" in env:
+        app.config["MIGRATION_DATABASE_URI"] = normalise_database_url(
+            env["MIGRATION_DATABASE_URL"])
     if "REDIS_URL" in env:
         app.config["RATELIMIT_STORAGE_URI"] = env["REDIS_URL"]
     if "PROXY_COUNT" in env:
         app.config["PROXY_COUNT"] = int(env["PROXY_COUNT"])
+    for name in AUDIT_SETTINGS:
+        if name in env:
+            app.config[name] = env[name]
     if overrides:
         app.config.update(overrides)
     if not app.config["SQLALCHEMY_DATABASE_URI"]:
         os.makedirs(app.instance_path, exist_ok=True)
         path = os.path.join(app.instance_path, "competitions.sqlite")
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{path}"
+    # The owner role runs the migrations; where one role does both (SQLite), the same URL.
+    if not app.config.get("MIGRATION_DATABASE_URI"):
+        app.config["MIGRATION_DATABASE_URI"] = app.config["SQLALCHEMY_DATABASE_URI"]
     if app.config["SECRET_KEY"] == DEFAULT_SECRET_KEY and not (app.debug or app.testing):
         raise RuntimeError(
             "SECRET_KEY is not set. Set the SECRET_KEY environment variable to a long random "
             "value (python -c 'import secrets; print(secrets.token_hex(32))')."
         )
+    check_audit_settings(app)
+
+
+AUDIT_SETTINGS = ("AUDIT_KEY", "AUDIT_RETIRED_KEYS", "AUDIT_SIGNING_KEY", "AUDIT_VERIFY_KEYS",
+                  "AUDIT_CHECKPOINT_PATH")
+
+
+def check_audit_settings(app) -> None:
+    """Outside tests and debug, the audit log's keys and checkpoint sink must be set, and the
+    audit key must differ from SECRET_KEY (whoever reads the one must not hold the other)."""
+    config = app.config
+    if app.debug or app.testing:
+        if not config["AUDIT_CHECKPOINT_PATH"]:
+            config["AUDIT_CHECKPOINT_PATH"] = os.path.join(app.instance_path,
+                                                           "audit-checkpoints.jsonl")
+        return
+    missing = [name for name, default in (("AUDIT_KEY", DEFAULT_AUDIT_KEY),
+                                          ("AUDIT_SIGNING_KEY", DEFAULT_AUDIT_SIGNING_KEY),
+                                          ("AUDIT_CHECKPOINT_PATH", None))
+               if config[name] in (default, None, "")]
+    if missing:
+        raise RuntimeError(
+            f"{', '.join(missing)} not set. The audit log needs its own keys and a checkpoint "
+            "file outside the database: see docs/audit.md (production set-up).")
+    if config["AUDIT_KEY"] == config["SECRET_KEY"]:
+        raise RuntimeError("AUDIT_KEY must differ from SECRET_KEY (docs/audit.md).")
 
 
 def normalise_database_url(url: str) -> str:

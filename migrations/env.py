@@ -16,6 +16,12 @@ logger = logging.getLogger('alembic.env')
 
 
 def get_engine():
+    # The owner role runs migrations (MIGRATION_DATABASE_URL); the app's own role may not
+    # alter the audit tables (docs/audit.md).
+    url = current_app.config.get('MIGRATION_DATABASE_URI')
+    if url and url != current_app.config.get('SQLALCHEMY_DATABASE_URI'):
+        import sqlalchemy as sa
+        return sa.create_engine(url)
     return current_app.extensions['migrate'].db.engine
 
 

@@ -81,15 +81,17 @@ def make_test_app(database_url, **overrides):
         "SQLALCHEMY_DATABASE_URI": database_url,
         "WTF_CSRF_ENABLED": False,
         "SERVER_NAME": None,
+        "AUDIT_CHECKPOINT_PATH": os.devnull,
     }
     config.update(overrides)
     return create_app(config)
 
 
 @pytest.fixture
-def app(database_url, backend):
+def app(database_url, backend, tmp_path):
     global _pg_schema_ready
-    app = make_test_app(database_url)
+    app = make_test_app(database_url,
+                        AUDIT_CHECKPOINT_PATH=str(tmp_path / "audit-checkpoints.jsonl"))
 
     @app.before_request
     def fresh_request_globals():
@@ -106,6 +108,8 @@ def app(database_url, backend):
         if backend == "postgresql":
             tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
             with db.engine.begin() as conn:
+                # The audit tables refuse TRUNCATE by trigger; replica mode skips triggers.
+                conn.execute(sa.text("SET LOCAL session_replication_role = replica"))
                 conn.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
         db.engine.dispose()
 

@@ -1,4 +1,7 @@
-"""The append-only, hash-chained audit log: writing, verifying, tampering, concurrency."""
+"""The append-only, keyed audit chains: writing, verifying, tampering, concurrency.
+
+The tampering suite of issue 11 (each case on SQLite and PostgreSQL) is in
+tests/test_audit_tampering.py; checkpoints in tests/test_audit_checkpoints.py."""
 
 import threading
 from datetime import date
@@ -8,19 +11,44 @@ import pytest
 import sqlalchemy as sa
 
 from competitions.accounts.models import SYSTEM, Role
-from competitions.audit.models import APPEND_ONLY_TRIGGERS, GENESIS_HASH, AuditEntry, AuditHead
-from competitions.audit.services import record, verify_chain
+from competitions.audit.models import (
+    APPEND_ONLY_TRIGGERS,
+    GENESIS_HASH,
+    HEAD_TRIGGERS,
+    PLATFORM_CHAIN,
+    AuditEntry,
+    AuditHead,
+)
+from competitions.audit.services import chain_of, record, verify_chain
 from competitions.extensions import db
-from tests.factories import make_admin, make_organiser, make_user, make_worker
+from tests.factories import (
+    make_admin,
+    make_competition,
+    make_entry,
+    make_event,
+    make_organiser,
+    make_user,
+    make_worker,
+)
 
 DROP_TRIGGERS = {
-    "sqlite": ["DROP TRIGGER audit_entries_no_update", "DROP TRIGGER audit_entries_no_delete"],
-    "postgresql": ["DROP TRIGGER audit_entries_no_change ON audit_entries"],
+    "sqlite": ["DROP TRIGGER audit_entries_no_update", "DROP TRIGGER audit_entries_no_delete",
+               "DROP TRIGGER audit_heads_forward_only", "DROP TRIGGER audit_heads_no_delete"],
+    "postgresql": ["DROP TRIGGER audit_entries_no_change ON audit_entries",
+                   "DROP TRIGGER audit_entries_no_truncate ON audit_entries",
+                   "DROP TRIGGER audit_heads_forward_only ON audit_heads",
+                   "DROP TRIGGER audit_heads_no_truncate ON audit_heads"],
 }
 
 
 def chain():
     return db.session.scalars(sa.select(AuditEntry).order_by(AuditEntry.seq)).all()
+
+
+def restore_triggers(dialect):
+    for statement in APPEND_ONLY_TRIGGERS[dialect] + HEAD_TRIGGERS[dialect]:
+        db.session.execute(sa.text(statement))
+    db.session.commit()
 
 
 def write_entries(count, actor=SYSTEM):
@@ -38,9 +66,7 @@ def unprotected_log(app):
     db.session.commit()
     yield
     db.session.rollback()
-    for statement in APPEND_ONLY_TRIGGERS[dialect]:
-        db.session.execute(sa.text(statement))
-    db.session.commit()
+    restore_triggers(dialect)
 
 
 def tamper(sql, **params):
@@ -61,14 +87,42 @@ def test_record_builds_a_linked_chain(app):
     ]
     db.session.commit()
     assert [e.seq for e in chain()] == [1, 2, 3]
-    assert entries[0].prev_hash == GENESIS_HASH
+    assert [(e.chain, e.chain_seq) for e in chain()] == [(PLATFORM_CHAIN, n) for n in (1, 2, 3)]
+    assert entries[0].prev_hash == GENESIS_HASH and entries[0].key_id is not None
     assert [e.prev_hash for e in entries[1:]] == [e.hash for e in entries[:-1]]
     assert entries[1].actor_id == user.id and entries[1].actor_name == "wangli"
     assert (entries[1].subject_type, entries[1].subject_id) == ("User", str(user.id))
     assert entries[1].after == '{"name":"新"}'
     assert entries[2].actor_name == "system"
-    head = db.session.get(AuditHead, 1)
-    assert (head.seq, head.last_hash) == (3, entries[-1].hash)
+    head = db.session.get(AuditHead, PLATFORM_CHAIN)
+    assert (head.seq, head.last_hash) == (3, entries[-1].hash) and head.mac is not None
+
+
+def test_each_event_and_competition_has_its_own_chain(app, tree):
+    competition = make_competition(tree.province)
+    event = make_event(competition)
+    other = make_event(competition, "电工")
+    entry = make_entry(event, make_worker(tree.firm))
+    db.session.flush()
+    assert chain_of(event) == chain_of(entry) == f"event:{event.id}"
+    assert chain_of(other) == f"event:{other.id}"
+    assert chain_of(competition) == f"competition:{competition.id}"
+    assert chain_of(tree.firm) == PLATFORM_CHAIN
+    first = record(SYSTEM, "test.a", ("Entry", entry.id))
+    second = record(SYSTEM, "test.b", other)
+    third = record(SYSTEM, "test.c", event)
+    named = record(SYSTEM, "test.d", ("Thing", 1), chain=f"event:{other.id}")
+    db.session.commit()
+    assert (first.chain, first.chain_seq) == (f"event:{event.id}", 1)
+    assert (third.chain, third.chain_seq) == (f"event:{event.id}", 2)
+    assert (second.chain_seq, named.chain, named.chain_seq) == (1, f"event:{other.id}", 2)
+    assert [e.seq for e in (first, second, third, named)] == [1, 2, 3, 4]
+    assert verify_chain()[1] is None
+
+
+def test_the_legacy_chain_is_sealed(app):
+    with pytest.raises(ValueError, match="sealed"):
+        record(SYSTEM, "test.forged", ("Thing", 1), chain="legacy")
 
 
 def test_values_are_recorded_as_canonical_json(app):
@@ -155,7 +209,7 @@ def test_verify_command_reports_the_broken_entry(app, unprotected_log):
     tamper("UPDATE audit_entries SET actor_name = 'someone' WHERE seq = 2")
     result = runner.invoke(args=["audit", "verify"])
     assert result.exit_code == 1
-    assert "BROKEN at entry 2" in result.output
+    assert "BROKEN at entry 2 of chain platform" in result.output
 
 
 # --- concurrent writers ---------------------------------------------------------------------
@@ -184,8 +238,37 @@ def test_concurrent_appends_keep_one_contiguous_chain(app):
         thread.join(timeout=120)
     assert errors == []
     total = threads_count * per_thread
-    assert [e.seq for e in chain()] == list(range(1, total + 1))
+    assert [e.chain_seq for e in chain()] == list(range(1, total + 1))
     assert verify_chain() == (total, None)
+
+
+def test_concurrent_appends_to_several_chains_keep_each_contiguous(app):
+    """Four writers in each of two events: each event's chain stays gapless and linked."""
+    errors = []
+    start = threading.Barrier(8)
+
+    def writer(number):
+        try:
+            with app.app_context():
+                start.wait()
+                for step in range(10):
+                    record(None, "test.concurrent", ("Writer", number), after={"step": step},
+                           chain=f"event:{number % 2 + 1}")
+                    db.session.commit()
+                db.session.remove()
+        except Exception as error:  # reported below; a thread's exception is otherwise lost
+            errors.append(error)
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert errors == []
+    for name in ("event:1", "event:2"):
+        assert [e.chain_seq for e in chain() if e.chain == name] == list(range(1, 41))
+    assert len({e.seq for e in chain()}) == 80
+    assert verify_chain() == (80, None)
 
 
 # --- the audit page -------------------------------------------------------------------------

@@ -174,7 +174,9 @@ def test_everyone_gets_the_503_page_while_the_database_is_down_and_then_it_recov
 @pytest.fixture
 def server(cluster, pg_app, tmp_path):
     port = free_port()
-    env = {**os.environ, "DATABASE_URL": cluster.url, "SECRET_KEY": "gunicorn-test-secret"}
+    env = {**os.environ, "DATABASE_URL": cluster.url, "SECRET_KEY": "gunicorn-test-secret",
+           "AUDIT_KEY": "gunicorn-test-audit-key", "AUDIT_SIGNING_KEY": "42" * 32,
+           "AUDIT_CHECKPOINT_PATH": os.devnull}
     log_path = tmp_path / "gunicorn.log"
     with open(log_path, "wb") as log:
         process = subprocess.Popen(

@@ -1,5 +1,6 @@
 """Headers, cookies, CSRF, the secret key, error pages and the language switch."""
 
+import os
 import re
 from html.parser import HTMLParser
 
@@ -213,6 +214,10 @@ def test_logout_and_language_need_the_csrf_token(csrf_client, tree):
 def production_env(monkeypatch):
     for name in ("SECRET_KEY", "FLASK_DEBUG", "DATABASE_URL", "PROXY_COUNT"):
         monkeypatch.delenv(name, raising=False)
+    # The audit log's settings are required as well (tests/test_audit_config.py).
+    monkeypatch.setenv("AUDIT_KEY", "c" * 64)
+    monkeypatch.setenv("AUDIT_SIGNING_KEY", "d" * 64)
+    monkeypatch.setenv("AUDIT_CHECKPOINT_PATH", os.devnull)
     return monkeypatch
 
 

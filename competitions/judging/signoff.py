@@ -140,7 +140,7 @@ def start_marking(actor, event: Event) -> None:
             "Seat more judges as reserves.", n=len(gaps), codes=", ".join(codes)))
     event.stage = EventStage.SCORING
     db.session.flush()
-    record(actor, "event.start_marking", event)
+    record(actor, "event.start_marking", event, after={"stage": event.stage})
 
 
 def sign_off(actor, event: Event) -> SignOff:
@@ -158,7 +158,8 @@ def sign_off(actor, event: Event) -> SignOff:
     event.stage = EventStage.SIGNED_OFF
     db.session.flush()
     record(actor, "event.sign_off", event,
-           after={"entries": len(state.rows), "flagged": len(state.flagged)})
+           after={"entries": len(state.rows), "flagged": len(state.flagged),
+                  "stage": event.stage})
     return signed
 
 
@@ -173,7 +174,7 @@ def reopen(actor, event: Event, reason: str) -> None:
         signed.voided_at, signed.void_reason = utcnow(), reason
     event.stage = EventStage.SCORING
     db.session.flush()
-    record(actor, "event.reopen", event, reason=reason)
+    record(actor, "event.reopen", event, after={"stage": event.stage}, reason=reason)
 
 
 def entry_by_code(event: Event, blind_code: str) -> Entry:

@@ -12,6 +12,7 @@ from flask import abort, render_template, send_file
 from flask_babel import force_locale, to_user_timezone
 from flask_login import current_user, login_required
 
+from competitions.audit.checkpoints import latest_checkpoint
 from competitions.contests.models import Competition, CompetitionState, Event
 from competitions.database import utcnow
 from competitions.extensions import db
@@ -84,7 +85,8 @@ def event_results(event_id):
         in_notice=lifecycle.in_notice(event), notice_ends_at=event.notice_ends_at,
         summary=distribution.summarise(totals),
         chart=distribution.chart_layout(distribution.histogram(totals)),
-        can_export=event.competition.can_manage(current_user))
+        can_export=event.competition.can_manage(current_user),
+        checkpoint=latest_checkpoint(event))
 
 
 @bp.route("/events/<int:event_id>/notice.pdf")

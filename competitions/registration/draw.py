@@ -5,6 +5,7 @@ import secrets
 import sqlalchemy as sa
 
 from competitions.accounts.models import Role
+from competitions.audit.keys import draw_digest
 from competitions.audit.services import record
 from competitions.contests.models import CompetitionState, Event, EventStage
 from competitions.database import utcnow
@@ -77,9 +78,12 @@ def draw_event(actor, event: Event, rng=None) -> list[Entry]:
     if not _undrawn_events_with_entries(competition):
         competition.state = CompetitionState.DRAWN
     db.session.flush()
-    # The mapping itself stays out of the audit log, which administrators read.
+    # The mapping itself stays out of the audit log, which administrators read: only its
+    # keyed digests go in, against which `flask audit verify` checks the stored codes.
     record(actor, "event.redraw" if redraw else "event.draw", event,
-           after={"entries": len(entries)})
+           after={"entries": len(entries), "stage": event.stage, "codes": {
+               str(e.id): draw_digest(e.entry_number, e.checkin_code, e.blind_code)
+               for e in entries}})
     return entries
 
 

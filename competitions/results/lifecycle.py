@@ -8,6 +8,8 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from competitions.accounts.models import Role
+from competitions.audit.checkpoints import make_checkpoint
+from competitions.audit.reconcile import results_digest
 from competitions.audit.services import record
 from competitions.contests.models import CompetitionState, Event, EventStage
 from competitions.database import utcnow
@@ -57,7 +59,8 @@ def decrypt(actor, event: Event, now: datetime | None = None) -> None:
     if event.notice_ends_at is None:
         event.stage = EventStage.DECRYPTED
     db.session.flush()
-    record(actor, "event.decrypt", event, after={"entries": len(drawn_entries(event))})
+    record(actor, "event.decrypt", event,
+           after={"entries": len(drawn_entries(event)), "stage": event.stage})
 
 
 def publish(actor, event: Event, now: datetime | None = None) -> None:
@@ -77,8 +80,11 @@ def publish(actor, event: Event, now: datetime | None = None) -> None:
     event.notice_ends_at = now + timedelta(days=days)
     event.stage = EventStage.PUBLISHED
     db.session.flush()
-    record(actor, "results.republish" if restarted else "results.publish", event,
-           after={"entries": len(lines), "notice_ends_at": event.notice_ends_at})
+    action = "results.republish" if restarted else "results.publish"
+    record(actor, action, event,
+           after={"entries": len(lines), "notice_ends_at": event.notice_ends_at,
+                  "stage": event.stage, "results": results_digest(event.id)})
+    make_checkpoint(action, event)  # the notice prints its fingerprint
 
 
 def in_notice(event: Event, now: datetime | None = None) -> bool:
@@ -128,7 +134,7 @@ def decide_appeal(actor, appeal: Appeal, *, upheld: bool, reason: str) -> None:
         _reopen_marking(event, f"appeal {appeal.id} upheld")
     db.session.flush()
     record(actor, "appeal.uphold" if upheld else "appeal.dismiss", appeal,
-           reason=appeal.decision)
+           after={"stage": event.stage} if upheld else None, reason=appeal.decision)
     if upheld:
         from competitions.notifications.services import notify
         for grant in event_officials(event):
@@ -167,7 +173,7 @@ def finalise(actor, event: Event, now: datetime | None = None) -> None:
         raise ResultsRefused(_l("An appeal is still open: the arbitrators decide it first."))
     event.stage, event.finalised_at = EventStage.FINAL, now
     db.session.flush()
-    record(actor, "results.finalise", event)
+    record(actor, "results.finalise", event, after={"stage": event.stage})
     honours_rules.recommend_titles(actor, event)
     competition = event.competition
     if all(e.stage is EventStage.FINAL for e in competition.events if e.drawn_at is not None):
@@ -175,6 +181,7 @@ def finalise(actor, event: Event, now: datetime | None = None) -> None:
         db.session.flush()
         record(actor, "competition.finalise", competition)
         advancement.advance(actor, competition)
+    make_checkpoint("results.finalise", event)
 
 
 def reopen_results(actor, event: Event, reason: str) -> None:
@@ -189,4 +196,5 @@ def reopen_results(actor, event: Event, reason: str) -> None:
     if event.competition.state is CompetitionState.FINAL:
         event.competition.state = CompetitionState.DRAWN
     db.session.flush()
-    record(actor, "results.reopen", event, reason=reason.strip())
+    record(actor, "results.reopen", event, after={"stage": event.stage},
+           reason=reason.strip())

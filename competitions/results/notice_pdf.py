@@ -20,6 +20,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from competitions.audit.checkpoints import latest_checkpoint
 from competitions.certificates.fonts import cjk_font
 from competitions.contests.models import Event, EventStage
 from competitions.judging.scoring import two_places
@@ -108,6 +109,9 @@ def render_notice(event: Event, rows: list[ResultRow], *, starts_at: datetime | 
     story += [Spacer(1, 8 * mm),
               Paragraph(escape(competition.organiser.name), styles["meta"]),
               Paragraph(escape(f"打印时间 {printed_at:%Y-%m-%d %H:%M}"), styles["meta"])]
+    checkpoint = latest_checkpoint(event)
+    if checkpoint is not None:  # anchors the audit log: docs/audit.md
+        story.append(Paragraph(escape(f"审计检查点 {checkpoint.fingerprint}"), styles["meta"]))
 
     def footer(canvas, doc):
         canvas.saveState()

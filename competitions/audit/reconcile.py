@@ -1,0 +1,173 @@
+"""Every trust-critical state against the last value the audit log recorded for it (DESIGN.md
+§5), so a state changed behind the application's back, directly in the database, is found.
+Marks are reconciled in judging/signoff.py; results, titles, appeals, stages, the blind-code
+mapping and worker identity here. Only what has been recorded is reconciled: states written
+before the log recorded them (the legacy chain) are not.
+
+The blind-code mapping and ID numbers are recorded as keyed digests (keys.keyed_digest), so the
+log, which administrators read, does not reveal them; verification compares digests.
+"""
+
+import hashlib
+import json
+from collections.abc import Iterator
+
+import sqlalchemy as sa
+
+from competitions.audit.keys import digest_matches
+from competitions.audit.models import LEGACY_CHAIN, AuditEntry
+from competitions.audit.services import canonical_json
+from competitions.contests.models import Event
+from competitions.extensions import db
+from competitions.registration.models import Entry, Worker
+from competitions.results.models import Appeal, Result, TitleAward
+
+
+def _recorded(*actions: str, subject_type: str | None = None) -> Iterator[AuditEntry]:
+    """Entries with these actions (a trailing "." matches a prefix), oldest first in each
+    chain: a subject's entries all lie in one chain, so its last one comes last."""
+    clauses = [AuditEntry.action.startswith(a) if a.endswith(".") else AuditEntry.action == a
+               for a in actions]
+    stmt = sa.select(AuditEntry).where(sa.or_(*clauses))
+    if subject_type:
+        stmt = stmt.where(AuditEntry.subject_type == subject_type)
+    legacy_first = sa.case((AuditEntry.chain == LEGACY_CHAIN, 0), else_=1)
+    yield from db.session.scalars(
+        stmt.order_by(legacy_first, AuditEntry.chain, AuditEntry.chain_seq)
+        .execution_options(yield_per=2000))
+
+
+def _after(entry: AuditEntry) -> dict:
+    return json.loads(entry.after) if entry.after else {}
+
+
+def _differences(recorded: dict, stored: dict, describe) -> list[str]:
+    return [f"{describe(key)}: stored {stored.get(key)}, recorded {recorded[key]}"
+            for key in sorted(recorded, key=str) if recorded[key] != stored.get(key)]
+
+
+# --- results and awards ---------------------------------------------------------------------
+
+def results_digest(event_id: int) -> str:
+    """SHA-256 of the event's stored results: every published figure, rank and award."""
+    rows = [[r.entry_id, r.rank, r.total, r.theory, r.practical, r.components, r.penalties,
+             r.time_used, r.standardised, r.award] for r in db.session.scalars(
+        sa.select(Result).where(Result.event_id == event_id).order_by(Result.entry_id))]
+    return hashlib.sha256(canonical_json(rows).encode("utf-8")).hexdigest()
+
+
+def reconcile_results() -> list[str]:
+    recorded = {}
+    for entry in _recorded("results.publish", "results.republish"):
+        digest = _after(entry).get("results")
+        if digest:
+            recorded[int(entry.subject_id)] = digest
+    stored = {event_id: results_digest(event_id) for event_id in recorded}
+    return [f"event {key}: the stored results (ranks, totals or awards) are not the ones "
+            "published" for key in sorted(recorded) if recorded[key] != stored[key]]
+
+
+# --- titles ---------------------------------------------------------------------------------
+
+def reconcile_titles() -> list[str]:
+    recorded: dict[int, list] = {}
+    for entry in _recorded("title.", subject_type="TitleAward"):
+        key = int(entry.subject_id)
+        if entry.action == "title.recommend":
+            after = _after(entry)
+            recorded[key] = [after.get("worker_id"), after.get("title"), "pending"]
+        elif key in recorded:
+            recorded[key][2] = "approved" if entry.action == "title.approve" else "declined"
+    stored = {award.id: [award.worker_id, award.title.value, award.state.value]
+              for award in db.session.scalars(sa.select(TitleAward))}
+    return _differences(recorded, stored, lambda key: f"title award {key}")
+
+
+# --- appeals --------------------------------------------------------------------------------
+
+APPEAL_OUTCOMES = {"appeal.file": "open", "appeal.uphold": "upheld", "appeal.dismiss": "dismissed"}
+
+
+def reconcile_appeals() -> list[str]:
+    recorded: dict[int, list] = {}
+    for entry in _recorded(*APPEAL_OUTCOMES, subject_type="Appeal"):
+        key = int(entry.subject_id)
+        if entry.action == "appeal.file":
+            recorded[key] = [_after(entry).get("entry_id"), "open", None]
+        elif key in recorded:
+            recorded[key][1:] = [APPEAL_OUTCOMES[entry.action], entry.reason]
+    stored = {appeal.id: [appeal.entry_id, appeal.status.value, appeal.decision]
+              for appeal in db.session.scalars(sa.select(Appeal))}
+    return _differences(recorded, stored, lambda key: f"appeal {key} (entry, status, decision)")
+
+
+# --- stages ---------------------------------------------------------------------------------
+
+def reconcile_stages() -> list[str]:
+    """Each event's stage against the last stage its chain recorded."""
+    recorded = {}
+    stmt = (sa.select(AuditEntry.chain, AuditEntry.after)
+            .where(AuditEntry.chain.startswith("event:"), AuditEntry.after.contains('"stage"'))
+            .order_by(AuditEntry.chain, AuditEntry.chain_seq))
+    for chain, after in db.session.execute(stmt):
+        stage = json.loads(after).get("stage")
+        if stage:
+            recorded[int(chain.partition(":")[2])] = stage
+    stored = {event.id: event.stage.value for event in db.session.scalars(
+        sa.select(Event).where(Event.id.in_(list(recorded))))} if recorded else {}
+    return _differences(recorded, stored, lambda key: f"event {key} stage")
+
+
+# --- the blind-code mapping -----------------------------------------------------------------
+
+def _same_draw(recorded: str | None, entry: Entry | None) -> bool:
+    if entry is None or recorded is None:
+        return entry is None and recorded is None
+    return digest_matches(recorded, f"{entry.entry_number}|{entry.checkin_code}|"
+                                    f"{entry.blind_code}")
+
+
+def reconcile_blind_codes() -> list[str]:
+    recorded: dict[int, dict] = {}
+    for entry in _recorded("event.draw", "event.redraw"):
+        codes = _after(entry).get("codes")
+        if codes is not None:
+            recorded[int(entry.subject_id)] = codes
+    problems = []
+    for event_id, codes in sorted(recorded.items()):
+        stored = {str(entry.id): entry for entry in db.session.scalars(
+            sa.select(Entry).where(Entry.event_id == event_id, Entry.blind_code.is_not(None)))}
+        for entry_id in sorted(set(codes) | set(stored), key=int):
+            entry = stored.get(entry_id)
+            if not _same_draw(codes.get(entry_id), entry):
+                problems.append(f"event {event_id} entry {entry_id}: its entry number, "
+                                "check-in code or blind code is not the one drawn")
+    return problems
+
+
+# --- worker identity ------------------------------------------------------------------------
+
+def reconcile_workers() -> list[str]:
+    """Name and full ID number of every worker whose profile the log recorded."""
+    recorded: dict[int, dict] = {}
+    for entry in _recorded("worker.create", "worker.sign_up", "worker.update",
+                           subject_type="Worker"):
+        after = _after(entry)
+        recorded[int(entry.subject_id)] = {"name": after.get("name"),
+                                           "id_digest": after.get("id_digest")}
+    problems = []
+    if not recorded:
+        return problems
+    workers = {worker.id: worker for worker in db.session.scalars(
+        sa.select(Worker).where(Worker.id.in_(list(recorded))))}
+    for worker_id, values in sorted(recorded.items()):
+        worker = workers.get(worker_id)
+        if worker is None:
+            problems.append(f"worker {worker_id}: recorded but no longer stored")
+            continue
+        if worker.name != values["name"]:
+            problems.append(f"worker {worker_id} name: stored {worker.name}, "
+                            f"recorded {values['name']}")
+        if values["id_digest"] and not digest_matches(values["id_digest"], worker.id_number):
+            problems.append(f"worker {worker_id}: the stored ID number is not the one recorded")
+    return problems
