@@ -12,6 +12,7 @@ from sqlalchemy.engine import make_url
 from werkzeug.security import generate_password_hash
 
 from competitions import create_app
+from competitions.audit.models import APPEND_ONLY_TRIGGERS, HEAD_TRIGGERS
 from competitions.config import normalise_database_url
 from competitions.extensions import db
 from tests import factories
@@ -140,3 +141,33 @@ def login_as(client):
         assert response.status_code == 302, response.get_data(as_text=True)[:500]
         return client
     return _login
+
+
+# --- the audit log as someone with database access sees it ----------------------------------
+
+DROP_TRIGGERS = {
+    "sqlite": ["DROP TRIGGER audit_entries_no_update", "DROP TRIGGER audit_entries_no_delete",
+               "DROP TRIGGER audit_heads_forward_only", "DROP TRIGGER audit_heads_no_delete"],
+    "postgresql": ["DROP TRIGGER audit_entries_no_change ON audit_entries",
+                   "DROP TRIGGER audit_entries_no_truncate ON audit_entries",
+                   "DROP TRIGGER audit_heads_forward_only ON audit_heads",
+                   "DROP TRIGGER audit_heads_no_truncate ON audit_heads"],
+}
+
+
+def restore_triggers(dialect):
+    for statement in APPEND_ONLY_TRIGGERS[dialect] + HEAD_TRIGGERS[dialect]:
+        db.session.execute(sa.text(statement))
+    db.session.commit()
+
+
+@pytest.fixture
+def unprotected_log(app):
+    """Drop the append-only triggers, as someone with database access could; restore after."""
+    dialect = db.engine.dialect.name
+    for statement in DROP_TRIGGERS[dialect]:
+        db.session.execute(sa.text(statement))
+    db.session.commit()
+    yield
+    db.session.rollback()
+    restore_triggers(dialect)

@@ -12,9 +12,7 @@ import sqlalchemy as sa
 
 from competitions.accounts.models import SYSTEM, Role
 from competitions.audit.models import (
-    APPEND_ONLY_TRIGGERS,
     GENESIS_HASH,
-    HEAD_TRIGGERS,
     PLATFORM_CHAIN,
     AuditEntry,
     AuditHead,
@@ -31,24 +29,9 @@ from tests.factories import (
     make_worker,
 )
 
-DROP_TRIGGERS = {
-    "sqlite": ["DROP TRIGGER audit_entries_no_update", "DROP TRIGGER audit_entries_no_delete",
-               "DROP TRIGGER audit_heads_forward_only", "DROP TRIGGER audit_heads_no_delete"],
-    "postgresql": ["DROP TRIGGER audit_entries_no_change ON audit_entries",
-                   "DROP TRIGGER audit_entries_no_truncate ON audit_entries",
-                   "DROP TRIGGER audit_heads_forward_only ON audit_heads",
-                   "DROP TRIGGER audit_heads_no_truncate ON audit_heads"],
-}
-
 
 def chain():
     return db.session.scalars(sa.select(AuditEntry).order_by(AuditEntry.seq)).all()
-
-
-def restore_triggers(dialect):
-    for statement in APPEND_ONLY_TRIGGERS[dialect] + HEAD_TRIGGERS[dialect]:
-        db.session.execute(sa.text(statement))
-    db.session.commit()
 
 
 def write_entries(count, actor=SYSTEM):
@@ -57,16 +40,6 @@ def write_entries(count, actor=SYSTEM):
     return entries
 
 
-@pytest.fixture
-def unprotected_log(app):
-    """Drop the append-only triggers, as someone with database access could; restore after."""
-    dialect = db.engine.dialect.name
-    for statement in DROP_TRIGGERS[dialect]:
-        db.session.execute(sa.text(statement))
-    db.session.commit()
-    yield
-    db.session.rollback()
-    restore_triggers(dialect)
 
 
 def tamper(sql, **params):

@@ -23,7 +23,6 @@ from competitions.registration.services import WorkerDetails, update_worker
 from competitions.results import honours_rules, lifecycle
 from competitions.results.models import TitleAward
 from tests.factories import MarkingSetup
-from tests.test_audit import DROP_TRIGGERS, restore_triggers
 
 A1, B1, T1 = [30, 30, 20, 40], [50, 40, 60, 40], [80, 90, 70, 88]
 
@@ -56,15 +55,8 @@ def story(tree, app):
 
 
 @pytest.fixture
-def owner(app):
+def owner(unprotected_log):
     """The database owner: may drop the append-only triggers (put back afterwards)."""
-    dialect = db.engine.dialect.name
-    for statement in DROP_TRIGGERS[dialect]:
-        db.session.execute(sa.text(statement))
-    db.session.commit()
-    yield
-    db.session.rollback()
-    restore_triggers(dialect)
 
 
 def verify(app, setup, *, checkpoints=True):
