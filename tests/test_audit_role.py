@@ -18,7 +18,7 @@ from tests.conftest import make_test_app
 def restricted_app(backend, app, postgres_url):
     """The app, connected as a fresh login role granted by the owner."""
     if backend != "postgresql":
-        pytest.skip("roles are a PostgreSQL matter")
+        pytest.skip("SQLite has no database roles; the restricted role is tested on PostgreSQL")
     role, password = f"app_{uuid.uuid4().hex[:10]}", uuid.uuid4().hex
     owner = db.engine
     with owner.begin() as conn:

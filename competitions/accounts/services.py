@@ -133,8 +133,9 @@ def authenticate(login: str, password: str, policy: LoginPolicy,
     if user is None or not user.active:
         _spend_a_hash(password)
         raise LoginFailed(LOGIN_FAILED)
-    failures = None if known_device(user.id) else _reserve_attempt(user, policy, now)
-    if failures is None and not known_device(user.id):
+    known = known_device(user.id)
+    failures = None if known else _reserve_attempt(user, policy, now)
+    if failures is None and not known:
         _spend_a_hash(password)
         raise LoginThrottled(LOGIN_FAILED)
     if not user.check_password(password):

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 
 from competitions.accounts.models import LoginSession, User
 from competitions.database import utcnow
@@ -66,7 +67,7 @@ def find_session(token: str, lifetimes: Lifetimes, now: datetime | None = None
     if not token:
         return None
     now = now or utcnow()
-    row = db.session.scalar(sa.select(LoginSession).where(
+    row = db.session.scalar(sa.select(LoginSession).options(joinedload(LoginSession.user)).where(
         LoginSession.token_hash == digest(token), LoginSession.ended_at.is_(None),
         LoginSession.expires_at > now, LoginSession.last_seen_at > now - lifetimes.idle))
     if row is None or not row.user.active:
@@ -79,7 +80,7 @@ def find_remembered(token: str, now: datetime | None = None) -> LoginSession | N
     if not token:
         return None
     now = now or utcnow()
-    row = db.session.scalar(sa.select(LoginSession).where(
+    row = db.session.scalar(sa.select(LoginSession).options(joinedload(LoginSession.user)).where(
         LoginSession.remember_hash == digest(token), LoginSession.ended_at.is_(None),
         LoginSession.remember_until > now))
     if row is None or not row.user.active:

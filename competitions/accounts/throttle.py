@@ -34,8 +34,13 @@ def _login_key() -> str:
 
 
 def _known_device() -> bool:
-    user = find_user_by_login(_login_name())
-    return user is not None and cookies.is_known_device(user.id)
+    """Whether this browser signed in to the typed account before. Asked by two limits per
+    request, so looked up once (in the WSGI environ, which belongs to this request)."""
+    if "competitions.known_device" not in request.environ:
+        user = find_user_by_login(request.form.get("login"))  # as typed: usernames keep case
+        request.environ["competitions.known_device"] = (
+            user is not None and cookies.is_known_device(user.id))
+    return request.environ["competitions.known_device"]
 
 
 def _account_and_client_key() -> str:

@@ -22,6 +22,8 @@ import zlib
 from dataclasses import dataclass
 from xml.parsers import expat
 
+from openpyxl.utils import column_index_from_string, get_column_letter
+
 from competitions.errors import DomainError
 from competitions.i18n import lazy_gettext as _l
 
@@ -224,22 +226,15 @@ _COLUMN_RE = re.compile(r"[A-Z]{1,3}")
 
 def column_letter(index: int) -> str:
     """The spreadsheet letters of a 0-based column index: 0 → A, 26 → AA."""
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
+    return get_column_letter(index + 1)
 
 
 def _column_index(ref: str) -> int:
+    """The 0-based column of a cell reference such as "AB12"."""
     match = _COLUMN_RE.match(ref)
     if match is None:
         raise ValueError(ref)
-    index = 0
-    for char in match.group():
-        index = index * 26 + ord(char) - 64
-    return index - 1
+    return column_index_from_string(match.group()) - 1
 
 
 class _SheetReader:
