@@ -13,6 +13,7 @@ from werkzeug.security import generate_password_hash
 
 from competitions import create_app
 from competitions.audit.models import APPEND_ONLY_TRIGGERS, HEAD_TRIGGERS
+from competitions.audit.roles import grant_app_role
 from competitions.config import normalise_database_url
 from competitions.extensions import db
 from tests import factories
@@ -31,8 +32,10 @@ def fast_password_hashing():
 
 
 @pytest.fixture(scope="session")
-def postgres_url():
-    """A database of our own on the TEST_DATABASE_URL server, dropped after the run."""
+def postgres_owner_url():
+    """A database of our own on the TEST_DATABASE_URL server, dropped after the run. Its owner
+    (the TEST_DATABASE_URL user) builds the schema, as MIGRATION_DATABASE_URL does in
+    production."""
     if not PG_URL:
         pytest.skip("TEST_DATABASE_URL is not set")
     server = make_url(normalise_database_url(PG_URL))
@@ -45,6 +48,23 @@ def postgres_url():
     with admin.connect() as conn:
         conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_url(postgres_owner_url):
+    """The same database as the application's restricted role sees it (docs/audit.md): a login
+    role that is neither owner nor superuser, granted by `flask audit grant` once the schema is
+    built (see `app`)."""
+    role, password = f"app_{uuid.uuid4().hex[:12]}", uuid.uuid4().hex
+    owner = sa.create_engine(postgres_owner_url, isolation_level="AUTOCOMMIT")
+    with owner.connect() as conn:
+        conn.execute(sa.text(f"CREATE ROLE {role} LOGIN NOSUPERUSER PASSWORD '{password}'"))
+    url = make_url(postgres_owner_url).set(username=role, password=password)
+    yield url.render_as_string(hide_password=False)
+    with owner.connect() as conn:
+        conn.execute(sa.text(f"DROP OWNED BY {role}"))  # its grants, before the role goes
+        conn.execute(sa.text(f"DROP ROLE {role}"))
+    owner.dispose()
 
 
 _pg_schema_ready = False
@@ -89,9 +109,22 @@ def make_test_app(database_url, **overrides):
 
 
 @pytest.fixture
-def app(database_url, backend, tmp_path):
+def owner_engine(backend, database_url, request):
+    """The database as its owner reaches it: the role that builds the schema and may drop the
+    audit log's triggers (an attacker with database access, in the tampering tests). SQLite has
+    no roles: there it is a second engine on the same file."""
+    url = database_url if backend == "sqlite" else request.getfixturevalue("postgres_owner_url")
+    engine = sa.create_engine(url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def app(database_url, owner_engine, backend, tmp_path):
+    """The app on a fresh database; on PostgreSQL connected as the restricted role."""
     global _pg_schema_ready
-    app = make_test_app(database_url,
+    owner_url = owner_engine.url.render_as_string(hide_password=False)
+    app = make_test_app(database_url, MIGRATION_DATABASE_URI=owner_url,
                         AUDIT_CHECKPOINT_PATH=str(tmp_path / "audit-checkpoints.jsonl"))
 
     @app.before_request
@@ -102,17 +135,18 @@ def app(database_url, backend, tmp_path):
         g.pop("_login_user", None)
     with app.app_context():
         if backend == "postgresql" and not _pg_schema_ready:
-            db.create_all()
+            db.metadata.create_all(owner_engine)
+            grant_app_role(owner_engine, make_url(database_url).username)
             _pg_schema_ready = True
         yield app
         db.session.remove()
-        if backend == "postgresql":
-            tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
-            with db.engine.begin() as conn:
-                # The audit tables refuse TRUNCATE by trigger; replica mode skips triggers.
-                conn.execute(sa.text("SET LOCAL session_replication_role = replica"))
-                conn.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
         db.engine.dispose()
+    if backend == "postgresql":
+        tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+        with owner_engine.begin() as conn:
+            # The audit tables refuse TRUNCATE by trigger; replica mode skips triggers.
+            conn.execute(sa.text("SET LOCAL session_replication_role = replica"))
+            conn.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
 
 
 @pytest.fixture
@@ -155,19 +189,27 @@ DROP_TRIGGERS = {
 }
 
 
-def restore_triggers(dialect):
-    for statement in APPEND_ONLY_TRIGGERS[dialect] + HEAD_TRIGGERS[dialect]:
-        db.session.execute(sa.text(statement))
-    db.session.commit()
+@pytest.fixture
+def as_owner(app, owner_engine):
+    """as_owner(sql, **params): run one statement as the database owner, in its own
+    transaction, after the app's pending work is committed; the app then reads afresh."""
+    def run(sql, **params):
+        db.session.commit()
+        with owner_engine.begin() as conn:
+            result = conn.execute(sa.text(sql), params)
+        db.session.expire_all()
+        return result
+    return run
 
 
 @pytest.fixture
-def unprotected_log(app):
-    """Drop the append-only triggers, as someone with database access could; restore after."""
-    dialect = db.engine.dialect.name
+def unprotected_log(as_owner, owner_engine):
+    """Drop the append-only triggers, as the database owner could; put them back after."""
+    dialect = owner_engine.dialect.name
     for statement in DROP_TRIGGERS[dialect]:
-        db.session.execute(sa.text(statement))
-    db.session.commit()
+        as_owner(statement)
     yield
     db.session.rollback()
-    restore_triggers(dialect)
+    with owner_engine.begin() as conn:
+        for statement in APPEND_ONLY_TRIGGERS[dialect] + HEAD_TRIGGERS[dialect]:
+            conn.execute(sa.text(statement))

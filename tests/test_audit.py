@@ -42,11 +42,6 @@ def write_entries(count, actor=SYSTEM):
 
 
 
-def tamper(sql, **params):
-    db.session.execute(sa.text(sql), params)
-    db.session.commit()
-    db.session.expire_all()
-
 
 # --- writing --------------------------------------------------------------------------------
 
@@ -89,7 +84,8 @@ def test_each_event_and_competition_has_its_own_chain(app, tree):
     assert (first.chain, first.chain_seq) == (f"event:{event.id}", 1)
     assert (third.chain, third.chain_seq) == (f"event:{event.id}", 2)
     assert (second.chain_seq, named.chain, named.chain_seq) == (1, f"event:{other.id}", 2)
-    assert [e.seq for e in (first, second, third, named)] == [1, 2, 3, 4]
+    # The order across chains is the order of recording.
+    assert [e.seq - first.seq for e in (first, second, third, named)] == [0, 1, 2, 3]
     assert verify_chain()[1] is None
 
 
@@ -125,61 +121,64 @@ def test_intact_chain_verifies(app):
     "UPDATE audit_entries SET reason = 'rewritten' WHERE seq = 2",
     "DELETE FROM audit_entries WHERE seq = 2",
 ])
-def test_triggers_block_updates_and_deletes(app, statement):
+def test_triggers_block_updates_and_deletes(app, statement, as_owner):
+    """Refused to the app (on PostgreSQL it lacks the privilege), and even to the owner."""
     write_entries(3)
-    with pytest.raises(sa.exc.DBAPIError, match="append-only"):
+    with pytest.raises(sa.exc.DBAPIError, match="append-only|permission denied"):
         db.session.execute(sa.text(statement))
     db.session.rollback()
+    with pytest.raises(sa.exc.DBAPIError, match="append-only"):
+        as_owner(statement)
     assert verify_chain() == (3, None)
 
 
 # --- tampering is detected ------------------------------------------------------------------
 
 @pytest.mark.parametrize("batch_size", [5000, 2])
-def test_altered_field_is_detected(app, unprotected_log, batch_size):
+def test_altered_field_is_detected(app, unprotected_log, batch_size, as_owner):
     write_entries(5)
-    tamper("UPDATE audit_entries SET after = :after WHERE seq = 3", after='{"n":99}')
+    as_owner("UPDATE audit_entries SET after = :after WHERE seq = 3", after='{"n":99}')
     checked, problem = verify_chain(batch_size=batch_size)
     assert (checked, problem.seq) == (2, 3)
     assert "altered" in problem.message
 
 
-def test_altered_entry_with_recomputed_hash_breaks_the_next_link(app, unprotected_log):
+def test_altered_entry_with_recomputed_hash_breaks_the_next_link(app, unprotected_log, as_owner):
     from competitions.audit.services import entry_hash
     write_entries(5)
     entry = chain()[2]
     entry.reason = "rewritten"
     forged = entry_hash(entry)
     db.session.rollback()
-    tamper("UPDATE audit_entries SET reason = 'rewritten', hash = :h WHERE seq = 3", h=forged)
+    as_owner("UPDATE audit_entries SET reason = 'rewritten', hash = :h WHERE seq = 3", h=forged)
     checked, problem = verify_chain()
     assert (checked, problem.seq) == (3, 4)
     assert "does not follow" in problem.message
 
 
 @pytest.mark.parametrize("batch_size", [5000, 2])
-def test_deleted_middle_entry_is_detected(app, unprotected_log, batch_size):
+def test_deleted_middle_entry_is_detected(app, unprotected_log, batch_size, as_owner):
     write_entries(5)
-    tamper("DELETE FROM audit_entries WHERE seq = 3")
+    as_owner("DELETE FROM audit_entries WHERE seq = 3")
     checked, problem = verify_chain(batch_size=batch_size)
     assert (checked, problem.seq) == (2, 3)
     assert "missing" in problem.message
 
 
-def test_truncated_tail_is_detected_by_the_head(app, unprotected_log):
+def test_truncated_tail_is_detected_by_the_head(app, unprotected_log, as_owner):
     write_entries(5)
-    tamper("DELETE FROM audit_entries WHERE seq >= 4")
+    as_owner("DELETE FROM audit_entries WHERE seq >= 4")
     checked, problem = verify_chain()
     assert (checked, problem.seq) == (3, 5)
     assert "head" in problem.message
 
 
-def test_verify_command_reports_the_broken_entry(app, unprotected_log):
+def test_verify_command_reports_the_broken_entry(app, unprotected_log, as_owner):
     write_entries(4)
     runner = app.test_cli_runner()
     result = runner.invoke(args=["audit", "verify"])
     assert result.exit_code == 0 and "4 entries verified" in result.output
-    tamper("UPDATE audit_entries SET actor_name = 'someone' WHERE seq = 2")
+    as_owner("UPDATE audit_entries SET actor_name = 'someone' WHERE seq = 2")
     result = runner.invoke(args=["audit", "verify"])
     assert result.exit_code == 1
     assert "BROKEN at entry 2 of chain platform" in result.output
@@ -245,6 +244,49 @@ def test_concurrent_appends_to_several_chains_keep_each_contiguous(app):
 
 
 # --- the audit page -------------------------------------------------------------------------
+
+def test_two_transactions_writing_two_chains_in_opposite_orders_both_commit(app):
+    """Each records on one chain, waits until the other has too, then records on the other
+    chain: had each held its first head, they would deadlock (PostgreSQL would abort one)."""
+    both_recorded = threading.Barrier(2, timeout=30)
+    errors = []
+
+    def writer(first, second):
+        try:
+            with app.app_context():
+                record(None, "test.first", ("Thing", 1), chain=first)
+                db.session.flush()
+                both_recorded.wait()
+                record(None, "test.second", ("Thing", 2), chain=second)
+                db.session.commit()
+                db.session.remove()
+        except Exception as error:  # reported below; a thread's exception is otherwise lost
+            errors.append(error)
+
+    threads = [threading.Thread(target=writer, args=("event:1", "event:2")),
+               threading.Thread(target=writer, args=("event:2", "event:1"))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    assert verify_chain() == (4, None)
+    heads = {head.chain: head.seq for head in db.session.scalars(sa.select(AuditHead))}
+    assert heads == {"event:1": 2, "event:2": 2}
+
+
+def test_an_entry_recorded_in_a_rolled_back_savepoint_or_transaction_never_joins_a_chain(app):
+    record(SYSTEM, "test.kept", ("Thing", 1))
+    with pytest.raises(RuntimeError), db.session.begin_nested():
+        record(SYSTEM, "test.undone", ("Thing", 2))
+        raise RuntimeError("refused")
+    db.session.commit()
+    record(SYSTEM, "test.abandoned", ("Thing", 3))
+    db.session.rollback()
+    db.session.commit()
+    assert [entry.action for entry in chain()] == ["test.kept"]
+    assert verify_chain() == (1, None)
+
 
 def test_admin_sees_the_audit_log_and_filters_it(client, tree, login_as):
     record(SYSTEM, "organisation.move", tree.firm, reason="reorganised")

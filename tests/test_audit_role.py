@@ -15,18 +15,18 @@ from tests.conftest import make_test_app
 
 
 @pytest.fixture
-def restricted_app(backend, app, postgres_url):
-    """The app, connected as a fresh login role granted by the owner."""
+def restricted_app(backend, app, postgres_owner_url, owner_engine):
+    """The app, connected as a fresh login role granted by `flask audit grant`."""
     if backend != "postgresql":
         pytest.skip("SQLite has no database roles; the restricted role is tested on PostgreSQL")
     role, password = f"app_{uuid.uuid4().hex[:10]}", uuid.uuid4().hex
-    owner = db.engine
+    owner = owner_engine
     with owner.begin() as conn:
         conn.execute(sa.text(f"CREATE ROLE {role} LOGIN PASSWORD '{password}'"))
     runner = app.test_cli_runner()
     result = runner.invoke(args=["audit", "grant", role])
     assert result.exit_code == 0, result.output
-    url = make_url(postgres_url).set(username=role, password=password)
+    url = make_url(postgres_owner_url).set(username=role, password=password)
     restricted = make_test_app(url.render_as_string(hide_password=False))
     with restricted.app_context():
         yield restricted
@@ -43,6 +43,18 @@ def test_the_app_role_writes_and_verifies_the_log(restricted_app):
     db.session.commit()
     assert verify_chain() == (2, None)
     assert db.session.scalar(sa.text("SELECT current_user")) != "postgres"
+
+
+def test_the_suite_itself_runs_as_a_restricted_role(app, backend):
+    """Every PostgreSQL test connects as the application would in production (conftest)."""
+    if backend != "postgresql":
+        pytest.skip("SQLite has no database roles; this checks the PostgreSQL runs")
+    user = db.session.scalar(sa.text("SELECT current_user"))
+    flags = db.session.execute(sa.text(
+        "SELECT rolsuper, pg_has_role(current_user, (SELECT tableowner FROM pg_tables "
+        "WHERE tablename = 'audit_entries'), 'USAGE') FROM pg_roles WHERE rolname = :u"),
+        {"u": user}).one()
+    assert tuple(flags) == (False, False)
 
 
 @pytest.mark.parametrize("statement, refusal", [

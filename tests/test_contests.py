@@ -24,6 +24,7 @@ from tests.factories import (
 
 
 def actions():
+    db.session.commit()  # audit entries join their chains at commit
     return list(db.session.scalars(sa.select(AuditEntry.action).order_by(AuditEntry.seq)))
 
 

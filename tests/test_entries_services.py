@@ -368,6 +368,7 @@ def test_approve_endorsed_approves_only_endorsed_entries(area, pending):
 def test_each_step_is_audited_with_its_reason(area, pending):
     entries.endorse(area.unit_organiser, pending)
     entries.decide(area.organiser, pending, approve=False, reason="证书过期")
+    db.session.commit()  # audit entries join their chains at commit
     rows = db.session.execute(sa.select(AuditEntry.action, AuditEntry.reason).where(
         AuditEntry.subject_type == "Entry", AuditEntry.subject_id == str(pending.id))
         .order_by(AuditEntry.seq)).all()
@@ -429,6 +430,7 @@ def test_who_may_nominate(area, nominated_event, role, allowed):
 def test_a_nomination_is_audited_and_not_made_twice(area, nominated_event):
     nomination = entries.nominate(area.unit_organiser, nominated_event, area.worker, " 推荐 ")
     assert nomination.note == "推荐"
+    db.session.commit()  # audit entries join their chains at commit
     assert db.session.scalar(sa.select(AuditEntry.action).where(
         AuditEntry.subject_type == "Nomination")) == "nomination.create"
     with pytest.raises(RegistrationRefused) as caught:
@@ -461,6 +463,7 @@ def test_a_nomination_is_withdrawn_only_while_its_worker_holds_no_place(area, no
         entries.withdraw_nomination(area.other_organiser, nomination)
     entries.withdraw_nomination(area.unit_organiser, nomination)
     assert db.session.scalar(sa.select(sa.func.count(Nomination.id))) == 0
+    db.session.commit()  # audit entries join their chains at commit
     assert db.session.scalar(sa.select(AuditEntry.action).where(
         AuditEntry.action == "nomination.withdraw")) is not None
 

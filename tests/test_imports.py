@@ -306,6 +306,22 @@ def test_fifty_rows_create_workers_and_entries_pending_approval(world, as_role):
     assert db.session.get(ImportBatch, batch_id).imported_at is not None
 
 
+def test_imported_workers_are_recorded_and_a_name_changed_later_is_found(world, as_role,
+                                                                         as_owner, app):
+    client = as_role("organiser")
+    batch_id = upload_ok(client, world.event, xlsx([person(1), person(2)]))
+    client.post(f"/registration/imports/{batch_id}/confirm")
+    first = db.session.scalar(sa.select(Worker).where(Worker.name == "职工1"))
+    entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "entry.import"))
+    assert first.id_number not in entry.after  # the number only as a keyed digest
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["audit", "verify"]).exit_code == 0
+    as_owner("UPDATE workers SET name = '王小明' WHERE id = :w", w=first.id)
+    result = runner.invoke(args=["audit", "verify"])
+    assert result.exit_code == 1
+    assert f"worker {first.id} name: stored 王小明, recorded 职工1" in result.output
+
+
 def test_unit_organiser_imports_workers_of_their_own_unit(world, as_role):
     client = as_role("unit_organiser")
     batch_id = upload_ok(client, world.event, xlsx([person(1), person(2)]))

@@ -197,6 +197,7 @@ def test_sign_off_freezes_the_event_and_a_correction_needs_a_reason_and_a_fresh_
     assert setup.event.stage is EventStage.SCORING
     signoff.sign_off(setup.chief, setup.event)
     db.session.commit()
+    db.session.commit()  # audit entries join their chains at commit
     actions = db.session.scalars(sa.select(AuditEntry.action).order_by(AuditEntry.seq)).all()
     assert actions[-4:] == ["event.sign_off", "event.reopen", "mark.correct", "event.sign_off"]
     correction = db.session.scalar(sa.select(AuditEntry).where(
@@ -228,6 +229,7 @@ def test_time_and_penalties_are_recorded_by_the_chief_judge_and_kept_in_the_hist
     signoff.withdraw_penalty(setup.chief, penalty, "录入错误")
     marking.save_sheet(setup.judge2, setup.event, setup.code(0), {setup.a1.id: D(10)},
                        version=0)
+    db.session.commit()  # audit entries join their chains at commit
     history = signoff.mark_history(entry)
     assert [h.action for h in history] == ["timing.record", "penalty.add", "penalty.withdraw",
                                            "mark.save"]

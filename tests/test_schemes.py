@@ -110,6 +110,7 @@ def test_a_locked_scheme_refuses_changes(setup):
     with pytest.raises(services.SchemeError):
         services.add_component(organiser, scheme, name="答辩", kind=ComponentKind.OTHER,
                                weight=D(1))
+    db.session.commit()  # audit entries join their chains at commit
     actions = db.session.scalars(sa.select(AuditEntry.action).order_by(AuditEntry.seq)).all()
     assert actions[0] == "scheme.create" and actions[-1] == "scheme.lock"
 
@@ -143,6 +144,7 @@ def test_the_chief_judge_edits_but_other_organisers_and_judges_do_not(setup, tre
 # Editing, removing, clearing and the spread threshold.
 
 def audit_actions() -> list[str]:
+    db.session.commit()  # audit entries join their chains at commit
     return db.session.scalars(sa.select(AuditEntry.action).order_by(AuditEntry.seq)).all()
 
 
@@ -157,6 +159,7 @@ def test_a_component_is_renamed_and_reweighted_within_100(setup):
     services.update_component(organiser, theory, name=" 理论知识 ", weight=D(40))
     assert [(c.name, c.weight) for c in scheme.components] == [("理论知识", D(40)),
                                                                ("实际操作", D(60))]
+    db.session.commit()  # audit entries join their chains at commit
     entry = db.session.scalars(sa.select(AuditEntry).order_by(AuditEntry.seq.desc())).first()
     assert entry.action == "scheme.component_update"
     assert json.loads(entry.before) == {"name": "理论", "weight": "30"}
@@ -215,6 +218,7 @@ def test_a_criterion_is_updated_under_the_same_rules_as_a_new_one(setup):
     services.update_criterion(organiser, a1, **{**values, "code": "A1", "panel_size": 5,
                                                  "kind": CriterionKind.IMPORTED})
     assert (a1.kind, a1.panel_size) == (CriterionKind.IMPORTED, 1)
+    db.session.commit()  # audit entries join their chains at commit
     entry = db.session.scalars(sa.select(AuditEntry).order_by(AuditEntry.seq.desc())).first()
     assert entry.action == "scheme.criterion_update"
     assert (json.loads(entry.before)["kind"], json.loads(entry.after)["kind"]) == \

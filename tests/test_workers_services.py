@@ -61,6 +61,7 @@ def organiser(tree):
 
 
 def audit_text() -> str:
+    db.session.commit()  # audit entries join their chains at commit
     entries = db.session.scalars(sa.select(AuditEntry)).all()
     return " ".join(f"{e.before} {e.after} {e.reason}" for e in entries)
 
@@ -77,6 +78,7 @@ def test_create_worker_derives_birth_date_and_sex(tree, organiser):
 def test_create_worker_records_audit_without_full_id_number(tree, organiser):
     number = valid_id_number()
     services.create_worker(organiser, details(tree.firm, id_number=number))
+    db.session.commit()  # audit entries join their chains at commit
     entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "worker.create"))
     assert entry.actor_id == organiser.id
     assert number not in audit_text()
@@ -163,6 +165,7 @@ def test_sign_up_creates_account_and_profile(tree):
     assert worker.user.display_name == "李四"
     assert worker.user.email == "ls@x.cn"
     assert worker.birth_date == date(1995, 2, 28)
+    db.session.commit()  # audit entries join their chains at commit
     actions = db.session.scalars(sa.select(AuditEntry.action)).all()
     assert "worker.sign_up" in actions and "account.create" in actions
     assert number not in audit_text()
@@ -191,6 +194,7 @@ def test_update_worker_rederives_identity_and_audits_masked(tree, organiser):
         tree.firm, name="王五", id_number=new_number, occupation=occupation))
     assert (worker.name, worker.birth_date, worker.sex) == ("王五", date(1970, 1, 2), Sex.FEMALE)
     assert worker.occupation is occupation
+    db.session.commit()  # audit entries join their chains at commit
     entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "worker.update"))
     assert entry.before and entry.after
     assert new_number not in audit_text()

@@ -24,7 +24,7 @@ from flask import current_app
 from sqlalchemy.orm import Session
 
 from competitions.audit.models import AuditCheckpoint, AuditEntry, AuditHead
-from competitions.audit.services import canonical_json
+from competitions.audit.services import canonical_json, write_pending
 from competitions.database import utcnow
 from competitions.extensions import db
 
@@ -74,6 +74,7 @@ def fingerprint(line: str) -> str:
 def make_checkpoint(reason: str, subject=None) -> AuditCheckpoint:
     """Sign every chain's head as this transaction sees it, keep a copy in the database and
     append the line to the sink once the transaction commits (never for one rolled back)."""
+    write_pending()  # the entries this transaction recorded are part of what is signed
     heads = {head.chain: [head.seq, head.last_hash] for head in db.session.scalars(
         sa.select(AuditHead).order_by(AuditHead.chain)
         .execution_options(populate_existing=True))}

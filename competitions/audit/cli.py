@@ -22,6 +22,7 @@ RECONCILERS = [
     ("title", "competitions.audit.reconcile:reconcile_titles"),
     ("appeal", "competitions.audit.reconcile:reconcile_appeals"),
     ("stage", "competitions.audit.reconcile:reconcile_stages"),
+    ("competition", "competitions.audit.reconcile:reconcile_competition_states"),
     ("blind-code", "competitions.audit.reconcile:reconcile_blind_codes"),
     ("worker", "competitions.audit.reconcile:reconcile_workers"),
 ]

@@ -1,8 +1,9 @@
 """Every trust-critical state against the last value the audit log recorded for it (DESIGN.md
 §5), so a state changed behind the application's back, directly in the database, is found.
 Marks are reconciled in judging/signoff.py; results, titles, appeals, stages, the blind-code
-mapping and worker identity here. Only what has been recorded is reconciled: states written
-before the log recorded them (the legacy chain) are not.
+mapping, worker identity and competition states here. A stored row the log never recorded
+(an appeal, a title, a worker, an event's results) is reported too: it was inserted behind the
+application's back. Entries of the sealed legacy chain count as recorded.
 
 The blind-code mapping and ID numbers are recorded as keyed digests (keys.keyed_digest), so the
 log, which administrators read, does not reveal them; verification compares digests.
@@ -17,7 +18,7 @@ import sqlalchemy as sa
 from competitions.audit.keys import digest_matches
 from competitions.audit.models import LEGACY_CHAIN, AuditEntry
 from competitions.audit.services import canonical_json
-from competitions.contests.models import Event
+from competitions.contests.models import Competition, Event
 from competitions.extensions import db
 from competitions.registration.models import Entry, Worker
 from competitions.results.models import Appeal, Result, TitleAward
@@ -46,6 +47,12 @@ def _differences(recorded: dict, stored: dict, describe) -> list[str]:
             for key in sorted(recorded, key=str) if recorded[key] != stored.get(key)]
 
 
+def _unrecorded(recorded, stored, what: str) -> list[str]:
+    """Rows the log never recorded: inserted directly in the database."""
+    return [f"{what} {key}: stored but never recorded in the audit log"
+            for key in sorted(set(stored) - set(recorded))]
+
+
 # --- results and awards ---------------------------------------------------------------------
 
 def results_digest(event_id: int) -> str:
@@ -63,8 +70,12 @@ def reconcile_results() -> list[str]:
         if digest:
             recorded[int(entry.subject_id)] = digest
     stored = {event_id: results_digest(event_id) for event_id in recorded}
-    return [f"event {key}: the stored results (ranks, totals or awards) are not the ones "
-            "published" for key in sorted(recorded) if recorded[key] != stored[key]]
+    problems = [f"event {key}: the stored results (ranks, totals or awards) are not the ones "
+                "published" for key in sorted(recorded) if recorded[key] != stored[key]]
+    unpublished = db.session.scalars(
+        sa.select(Result.event_id).distinct().where(Result.event_id.not_in(list(recorded))))
+    return problems + [f"event {key}: results are stored that were never published"
+                       for key in sorted(unpublished)]
 
 
 # --- titles ---------------------------------------------------------------------------------
@@ -80,7 +91,8 @@ def reconcile_titles() -> list[str]:
             recorded[key][2] = "approved" if entry.action == "title.approve" else "declined"
     stored = {award.id: [award.worker_id, award.title.value, award.state.value]
               for award in db.session.scalars(sa.select(TitleAward))}
-    return _differences(recorded, stored, lambda key: f"title award {key}")
+    return (_differences(recorded, stored, lambda key: f"title award {key}")
+            + _unrecorded(recorded, stored, "title award"))
 
 
 # --- appeals --------------------------------------------------------------------------------
@@ -98,7 +110,8 @@ def reconcile_appeals() -> list[str]:
             recorded[key][1:] = [APPEAL_OUTCOMES[entry.action], entry.reason]
     stored = {appeal.id: [appeal.entry_id, appeal.status.value, appeal.decision]
               for appeal in db.session.scalars(sa.select(Appeal))}
-    return _differences(recorded, stored, lambda key: f"appeal {key} (entry, status, decision)")
+    return (_differences(recorded, stored, lambda key: f"appeal {key} (entry, status, decision)")
+            + _unrecorded(recorded, stored, "appeal"))
 
 
 # --- stages ---------------------------------------------------------------------------------
@@ -116,6 +129,18 @@ def reconcile_stages() -> list[str]:
     stored = {event.id: event.stage.value for event in db.session.scalars(
         sa.select(Event).where(Event.id.in_(list(recorded))))} if recorded else {}
     return _differences(recorded, stored, lambda key: f"event {key} stage")
+
+
+def reconcile_competition_states() -> list[str]:
+    """Each competition's state (draft, registration, review…) against the last one recorded."""
+    recorded = {}
+    for entry in _recorded("competition.", subject_type="Competition"):
+        after = _after(entry)
+        if "state" in after:
+            recorded[int(entry.subject_id)] = after["state"]
+    stored = {competition.id: competition.state.value for competition in db.session.scalars(
+        sa.select(Competition).where(Competition.id.in_(list(recorded))))} if recorded else {}
+    return _differences(recorded, stored, lambda key: f"competition {key} state")
 
 
 # --- the blind-code mapping -----------------------------------------------------------------
@@ -150,16 +175,19 @@ def reconcile_blind_codes() -> list[str]:
 def reconcile_workers() -> list[str]:
     """Name and full ID number of every worker whose profile the log recorded."""
     recorded: dict[int, dict] = {}
+    # Imports record their new workers in one entry each; later edits come after them.
+    for entry in _recorded("entry.import"):
+        for worker_id, (name, id_digest) in _after(entry).get("workers", {}).items():
+            recorded[int(worker_id)] = {"name": name, "id_digest": id_digest}
     for entry in _recorded("worker.create", "worker.sign_up", "worker.update",
                            subject_type="Worker"):
         after = _after(entry)
         recorded[int(entry.subject_id)] = {"name": after.get("name"),
                                            "id_digest": after.get("id_digest")}
-    problems = []
-    if not recorded:
-        return problems
-    workers = {worker.id: worker for worker in db.session.scalars(
-        sa.select(Worker).where(Worker.id.in_(list(recorded))))}
+    # Plain rows, not ORM objects: a province holds a million profiles.
+    workers = {row.id: row for row in db.session.execute(
+        sa.select(Worker.id, Worker.name, Worker.id_number).execution_options(yield_per=5000))}
+    problems = _unrecorded(recorded, workers, "worker")
     for worker_id, values in sorted(recorded.items()):
         worker = workers.get(worker_id)
         if worker is None:

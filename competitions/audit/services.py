@@ -10,6 +10,7 @@ from decimal import Decimal
 from enum import Enum
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from competitions.audit import keys
 from competitions.audit.models import (
@@ -114,9 +115,10 @@ def _chain_of_reference(subject_type: str, subject_id) -> str:
 
 def record(actor, action: str, subject, *, before=None, after=None, reason=None,
            chain: str | None = None) -> AuditEntry:
-    """Append one entry to its chain. `subject` is a model instance with an id, or a
+    """Record one entry for its chain. `subject` is a model instance with an id, or a
     (type, id); the chain is the subject's event's (or competition's, or the platform's)
-    unless named. Call it last in the transaction: it holds the chain's head until commit."""
+    unless named. The entry joins its chain when the transaction commits (write_pending), and
+    vanishes with it if it is rolled back."""
     if isinstance(subject, tuple):
         subject_type, subject_id = subject
         chain = chain or _chain_of_reference(subject_type, subject_id)
@@ -126,55 +128,110 @@ def record(actor, action: str, subject, *, before=None, after=None, reason=None,
         chain = chain or chain_of(subject)
     if chain == LEGACY_CHAIN:
         raise ValueError("the legacy chain is sealed")
-    before_json, after_json = canonical_json(before), canonical_json(after)
-    head = _lock_head(chain)
     entry = AuditEntry(
-        seq=_next_order(),
         chain=chain,
-        chain_seq=head.seq,
         created_at=utcnow(),
         actor_id=getattr(actor, "id", None),
         actor_name=getattr(actor, "username", None) or "system",
         action=action,
         subject_type=subject_type,
         subject_id=str(subject_id),
-        before=before_json,
-        after=after_json,
+        before=canonical_json(before),
+        after=canonical_json(after),
         reason=reason,
-        prev_hash=head.last_hash,
     )
-    entry.key_id, entry.hash = keys.mac(_entry_payload(entry))
-    head.last_hash = entry.hash
-    seal_head(head)
-    db.session.add(entry)
-    db.session.flush()
+    session = db.session()
+    # Begin the transaction now if nothing has yet, so that its rollback forgets the entry.
+    transaction = (session.get_nested_transaction() or session.get_transaction()
+                   or session.begin())
+    session.info.setdefault(PENDING, []).append((entry, transaction))
     return entry
 
 
-def _lock_head(chain: str) -> AuditHead:
-    """Take the chain's next number, and with it its head's lock: writers to this chain queue
-    here until commit, writers to other chains do not."""
+PENDING = "audit_entries_pending"
+
+
+def write_pending(session=None) -> None:
+    """Append the transaction's recorded entries to their chains.
+
+    Chains are taken in name order, so two transactions that write to the same two chains
+    never hold one head each while waiting for the other's; and each head is held only from
+    here to the commit, a few milliseconds, however long the transaction ran before."""
+    session = session or db.session()
+    pending = session.info.pop(PENDING, [])
+    by_chain: dict[str, list[AuditEntry]] = {}
+    for entry, _transaction in pending:
+        by_chain.setdefault(entry.chain, []).append(entry)
+    heads = {chain: _lock_head(session, chain, len(by_chain[chain]))
+             for chain in sorted(by_chain)}
+    for (entry, _transaction), order in zip(pending, _next_orders(session, len(pending)),
+                                           strict=True):
+        entry.seq = order  # the order in which they were recorded, across chains
+    for chain, head in heads.items():
+        entries = by_chain[chain]
+        for number, entry in enumerate(entries, start=head.seq - len(entries) + 1):
+            entry.chain_seq, entry.prev_hash = number, head.last_hash
+            entry.key_id, entry.hash = keys.mac(_entry_payload(entry))
+            head.last_hash = entry.hash
+        seal_head(head)
+        session.add_all(entries)
+    session.flush()
+
+
+@sa.event.listens_for(Session, "before_commit")
+def _write_before_commit(session):
+    if session.info.get(PENDING):
+        write_pending(session)
+
+
+@sa.event.listens_for(Session, "after_soft_rollback")
+def _forget_rolled_back(session, previous_transaction):
+    """Entries recorded inside the transaction (or savepoint) rolled back never happened."""
+    if previous_transaction.parent is None:
+        session.info.pop(PENDING, None)
+        return
+
+    def inside(transaction):
+        while transaction is not None:
+            if transaction is previous_transaction:
+                return True
+            transaction = transaction.parent
+        return False
+    kept = [item for item in session.info.get(PENDING, []) if not inside(item[1])]
+    if kept:
+        session.info[PENDING] = kept
+    else:
+        session.info.pop(PENDING, None)
+
+
+def _lock_head(session, chain: str, count: int) -> AuditHead:
+    """Take the chain's next `count` numbers, and with them its head's lock: writers to this
+    chain queue here until commit, writers to other chains do not."""
     # The UPDATE takes the row lock (PostgreSQL) or the write lock (SQLite) before anything
     # is read, so two writers can never build on the same previous hash.
-    bump = sa.update(AuditHead).where(AuditHead.chain == chain).values(seq=AuditHead.seq + 1)
-    if not db.session.execute(bump).rowcount:
+    bump = sa.update(AuditHead).where(AuditHead.chain == chain).values(
+        seq=AuditHead.seq + count)
+    if not session.execute(bump).rowcount:
         # A chain's first entry: several writers may find no head at once. One insert wins;
         # the others fail inside their savepoint once it commits, then queue on its row.
         try:
-            with db.session.begin_nested():
-                db.session.add(AuditHead(chain=chain, seq=0, last_hash=GENESIS_HASH))
+            with session.begin_nested():
+                session.add(AuditHead(chain=chain, seq=0, last_hash=GENESIS_HASH))
         except sa.exc.IntegrityError:
             pass
-        db.session.execute(bump)
-    return db.session.execute(
+        session.execute(bump)
+    return session.execute(
         sa.select(AuditHead).where(AuditHead.chain == chain)
         .execution_options(populate_existing=True)).scalar_one()
 
 
-def _next_order() -> int:
-    if db.session.get_bind().dialect.name == "postgresql":
-        return db.session.scalar(sa.select(ORDER.next_value()))
-    return db.session.scalar(sa.select(sa.func.coalesce(sa.func.max(AuditEntry.seq), 0))) + 1
+def _next_orders(session, count: int) -> list[int]:
+    """`count` numbers in the order across chains, ascending."""
+    if session.get_bind().dialect.name == "postgresql":
+        return sorted(session.scalars(
+            sa.select(ORDER.next_value()).select_from(sa.func.generate_series(1, count))))
+    last = session.scalar(sa.select(sa.func.coalesce(sa.func.max(AuditEntry.seq), 0)))
+    return list(range(last + 1, last + 1 + count))
 
 
 # --- verifying ------------------------------------------------------------------------------

@@ -79,7 +79,7 @@ def create_competition(actor, organiser: Organisation, **values) -> Competition:
     db.session.add(competition)
     db.session.flush()
     record(actor, "competition.create", competition,
-           after=_snapshot(competition, COMPETITION_FIELDS))
+           after=_snapshot(competition, COMPETITION_FIELDS + ("state",)))
     return competition
 
 

@@ -75,7 +75,9 @@ def draw_event(actor, event: Event, rng=None) -> list[Entry]:
         entry.blind_code = _new_blind_code(rng, taken)
     event.stage = EventStage.DRAWN
     event.drawn_at = utcnow()
-    if not _undrawn_events_with_entries(competition):
+    competition_drawn = (not _undrawn_events_with_entries(competition)
+                         and competition.state is not CompetitionState.DRAWN)
+    if competition_drawn:
         competition.state = CompetitionState.DRAWN
     db.session.flush()
     # The mapping itself stays out of the audit log, which administrators read: only its
@@ -84,6 +86,8 @@ def draw_event(actor, event: Event, rng=None) -> list[Entry]:
            after={"entries": len(entries), "stage": event.stage, "codes": {
                str(e.id): draw_digest(e.entry_number, e.checkin_code, e.blind_code)
                for e in entries}})
+    if competition_drawn:
+        record(actor, "competition.drawn", competition, after={"state": competition.state})
     return entries
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
+from competitions.audit.keys import keyed_digest
 from competitions.audit.services import record
 from competitions.contests.models import Event
 from competitions.database import utcnow
@@ -344,17 +345,22 @@ def confirm(actor, batch: ImportBatch, now=None) -> ImportPlan:
     plan = preview(actor, batch)
     if not plan.ok:
         raise ImportRejected(_l("The file has errors; nothing was imported."))
-    _insert(actor, event, plan)
+    worker_ids = _insert(actor, event, plan)
+    # The new workers' identities, as worker.create records one: the name, and the ID number
+    # as a keyed digest only (docs/audit.md), so `flask audit verify` checks them later.
     record(actor, "entry.import", event, after={
         "file": batch.filename, "sha256": batch.sha256, "rows": plan.rows,
         "new_workers": len(plan.new_workers), "entries": len(plan.entries),
-        "already_registered": plan.already_registered})
+        "already_registered": plan.already_registered,
+        "workers": {worker_ids[w["id_number"]]: [w["name"], keyed_digest(w["id_number"])]
+                    for w in plan.new_workers}})
     pipeline.release(batch)
     return plan
 
 
-def _insert(actor, event: Event, plan: ImportPlan) -> None:
-    """Bulk-insert the planned workers, entries and members: three statements in all.
+def _insert(actor, event: Event, plan: ImportPlan) -> dict[str, int]:
+    """Bulk-insert the planned workers, entries and members: three statements in all. Returns
+    the new workers' ids by ID number.
 
     RETURNING gives ids back unordered (ordered RETURNING costs one INSERT per row on SQLite),
     so workers are matched by ID number, and entries, which differ only in their unit, by unit.
@@ -367,7 +373,7 @@ def _insert(actor, event: Event, plan: ImportPlan) -> None:
             sa.insert(Worker).returning(Worker.id_number, Worker.id)
             .execution_options(render_nulls=True), plan.new_workers).all())
     if not plan.entries:
-        return
+        return worker_ids
     entry_rows = [{"event_id": event.id, "unit_id": unit.id,
                    "status": EntryStatus.PENDING_APPROVAL, "registered_by_id": actor.id,
                    "endorsed_by_id": actor.id}
@@ -390,3 +396,4 @@ def _insert(actor, event: Event, plan: ImportPlan) -> None:
                     Worker.id.in_(existing), Worker.user_id.is_not(None))):
             notify(user_id, "entry_status", entry_id=existing[worker_id], event=event.name,
                    status=EntryStatus.PENDING_APPROVAL.value)
+    return worker_ids

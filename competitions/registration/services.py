@@ -88,7 +88,7 @@ def _validated(details: WorkerDetails, exclude: Worker | None = None) -> dict:
     }
 
 
-def _snapshot(worker: Worker) -> dict:
+def worker_snapshot(worker: Worker) -> dict:
     # ID numbers never enter the audit log in clear: a masked form is enough to follow changes,
     # and a keyed digest lets `flask audit verify` check the full number.
     return {
@@ -109,7 +109,7 @@ def create_worker(actor, details: WorkerDetails) -> Worker:
     worker = Worker(**values)
     db.session.add(worker)
     db.session.flush()
-    record(actor, "worker.create", worker, after=_snapshot(worker))
+    record(actor, "worker.create", worker, after=worker_snapshot(worker))
     return worker
 
 
@@ -134,7 +134,7 @@ def sign_up_worker(details: WorkerDetails, *, username: str, password: str,
     except sa.exc.IntegrityError:
         raise SignUpTaken(_l("Someone has just signed up with this username, ID number, phone "
                              "or e-mail. Check them and try again.")) from None
-    record(user, "worker.sign_up", worker, after=_snapshot(worker))
+    record(user, "worker.sign_up", worker, after=worker_snapshot(worker))
     return worker
 
 
@@ -144,11 +144,11 @@ def update_worker(actor, worker: Worker, details: WorkerDetails) -> Worker:
     values = _validated(details, exclude=worker)
     if not actor.manages(values["employer"]):
         raise PermissionDenied(_l("You do not manage %(name)s.", name=values["employer"].name))
-    before = _snapshot(worker)
+    before = worker_snapshot(worker)
     for key, value in values.items():
         setattr(worker, key, value)
     db.session.flush()
-    after = _snapshot(worker)
+    after = worker_snapshot(worker)
     if before != after:
         record(actor, "worker.update", worker, before=before, after=after)
     return worker

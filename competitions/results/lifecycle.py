@@ -179,7 +179,7 @@ def finalise(actor, event: Event, now: datetime | None = None) -> None:
     if all(e.stage is EventStage.FINAL for e in competition.events if e.drawn_at is not None):
         competition.state = CompetitionState.FINAL
         db.session.flush()
-        record(actor, "competition.finalise", competition)
+        record(actor, "competition.finalise", competition, after={"state": competition.state})
         advancement.advance(actor, competition)
     make_checkpoint("results.finalise", event)
 
@@ -193,8 +193,10 @@ def reopen_results(actor, event: Event, reason: str) -> None:
     if not reason or not reason.strip():
         raise ResultsRefused(_l("Give a reason; it is kept in the record."), field="reason")
     event.stage, event.finalised_at = EventStage.SIGNED_OFF, None
-    if event.competition.state is CompetitionState.FINAL:
-        event.competition.state = CompetitionState.DRAWN
     db.session.flush()
     record(actor, "results.reopen", event, after={"stage": event.stage},
            reason=reason.strip())
+    if event.competition.state is CompetitionState.FINAL:
+        event.competition.state = CompetitionState.DRAWN
+        record(actor, "competition.reopen", event.competition,
+               after={"state": event.competition.state}, reason=reason.strip())
