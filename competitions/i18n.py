@@ -1,7 +1,9 @@
 """Language selection (Simplified Chinese by default) and template helpers."""
 
+from datetime import datetime
+
 from flask import current_app, g, has_request_context, request
-from flask_babel import get_locale, gettext
+from flask_babel import format_date, format_time, get_locale, gettext, ngettext
 from flask_babel.speaklater import LazyString
 from flask_login import current_user
 from markupsafe import Markup, escape
@@ -67,7 +69,22 @@ def html_lang() -> str:
     return "zh-CN" if str(get_locale()) == "zh" else "en"
 
 
+def local_time(moment: datetime) -> str:
+    """A stored (naive UTC) moment in the configured time zone, as a deadline is written:
+    2026年12月6日 14:00, or December 6, 2026 2:00 PM."""
+    return f"{format_date(moment, 'long')} {format_time(moment, 'short')}"
+
+
+def duration(hours: int) -> str:
+    """A period kept in whole hours, in days when it is whole days: 2 小时, 5 天."""
+    if hours % 24:
+        return ngettext("%(num)d hour", "%(num)d hours", hours)
+    return ngettext("%(num)d day", "%(num)d days", hours // 24)
+
+
 def register_template_helpers(app) -> None:
+    app.jinja_env.filters["local_time"] = local_time
+    app.jinja_env.filters["duration"] = duration
     app.jinja_env.filters["mask_id"] = masking.mask_id_number
     app.jinja_env.filters["mask_phone"] = masking.mask_phone
     app.jinja_env.filters["mask_name"] = masking.mask_name

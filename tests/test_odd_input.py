@@ -242,7 +242,8 @@ def test_a_look_alike_or_huge_number_in_a_preset_option_is_refused_not_a_500(tre
     client = login_as(setup.organiser)
     response = client.post(f"/results/competitions/{setup.competition.id}/settings", data={
         "award_scheme": "fixed_counts", "award_min_total": "60", "title_rule": "",
-        "notice_days": "7", "tie_breaks-0": "", "advance_top_n": "2",
+        "notice_period": "7", "notice_unit": "days", "appeal_period": "2",
+        "appeal_unit": "hours", "tie_breaks-0": "", "advance_top_n": "2",
         "award-option-first": value, "award-option-second": "5", "award-option-third": "10"})
     assert response.status_code == 200
     db.session.expire_all()

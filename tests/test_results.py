@@ -1,6 +1,6 @@
 """Results from signed-off marks; decryption, notice, appeals, finalisation and advancement."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal as D
 
 import pytest
@@ -15,7 +15,7 @@ from competitions.judging import marking, signoff
 from competitions.judging.models import ScoreSheet
 from competitions.notifications.models import Notification
 from competitions.registration.models import Nomination, WorkerTitle
-from competitions.results import honours_rules, lifecycle, services
+from competitions.results import honours_rules, lifecycle, services, settings
 from competitions.results.awards import Award
 from competitions.results.honours import HonourTitle
 from competitions.results.models import AppealStatus, TitleAward, TitleState
@@ -102,7 +102,7 @@ def test_publishing_needs_decryption_and_opens_a_five_day_notice(setup):
     lifecycle.decrypt(setup.officer, setup.event)
     now = utcnow()
     lifecycle.publish(setup.organiser, setup.event, now=now)
-    assert setup.event.notice_ends_at == now + timedelta(days=5)
+    assert setup.event.notice_ends_at == setup.event.appeals_close_at == now + timedelta(days=5)
     stored = services.published_results(setup.event)
     assert [r.rank for r in stored] == [1, 2, 3, 4] and stored[0].award == Award.GOLD.value
 
@@ -124,6 +124,52 @@ def test_appeals_come_from_the_entrant_or_their_units_organiser_during_the_notic
     with pytest.raises(lifecycle.ResultsRefused):
         lifecycle.file_appeal(setup.entrant, entry, "逾期", now=later)
     assert appeal.status is AppealStatus.OPEN
+
+
+def test_a_two_hour_appeal_window_closes_on_the_minute_named_in_local_time(setup):
+    """深圳 2016 (RULES.md D): appeals within 2 hours, while the notice runs 5 days."""
+    setup.competition.notice_hours, setup.competition.appeal_hours = 5 * 24, 2
+    published_at = datetime(2026, 12, 6, 4, 0)  # 12:00 in Beijing
+    published(setup, published_at)
+    deadline = published_at + timedelta(hours=2)
+    assert setup.event.appeals_close_at == deadline
+    assert setup.event.notice_ends_at == published_at + timedelta(days=5)
+    entry = setup.entries[1]
+    lifecycle.file_appeal(setup.entrant, entry, "B1 评分有误", now=deadline - timedelta(minutes=1))
+    late = deadline + timedelta(minutes=1)
+    with pytest.raises(lifecycle.ResultsRefused) as refused:
+        lifecycle.file_appeal(setup.entrant, entry, "逾期", now=late)
+    assert str(refused.value.message) == "申诉期已于 2026年12月6日 14:00 截止。"
+    assert lifecycle.in_notice(setup.event, late) and not lifecycle.appeals_open(setup.event, late)
+    with pytest.raises(lifecycle.ResultsRefused) as refused:  # the notice still runs
+        lifecycle.finalise(setup.organiser, setup.event, now=late)
+    assert str(refused.value.message) == "公示期至 2026年12月11日 12:00 结束。"
+
+
+def results_settings(competition, **overrides) -> dict:
+    values = {name: getattr(competition, name) for name in settings.SETTINGS}
+    return values | overrides
+
+
+@pytest.mark.parametrize("notice, appeal", [(1, 1), (2, 2), (30 * 24, 2), (30 * 24, 30 * 24)])
+def test_the_notice_and_appeal_window_are_whole_hours_the_window_within_the_notice(
+        setup, notice, appeal):
+    values = results_settings(setup.competition, notice_hours=notice, appeal_hours=appeal)
+    settings.save_results_settings(setup.organiser, setup.competition, **values)
+    assert (setup.competition.notice_hours, setup.competition.appeal_hours) == (notice, appeal)
+
+
+@pytest.mark.parametrize("notice, appeal, field", [
+    (0, 1, "notice_hours"), (30 * 24 + 1, 2, "notice_hours"), (True, 1, "notice_hours"),
+    (D(48), 2, "notice_hours"), (48, 0, "appeal_hours"), (48, 49, "appeal_hours"),
+    (48, 1.5, "appeal_hours"),
+])
+def test_periods_out_of_bounds_are_refused_naming_the_setting(setup, notice, appeal, field):
+    values = results_settings(setup.competition, notice_hours=notice, appeal_hours=appeal)
+    with pytest.raises(lifecycle.ResultsRefused) as refused:
+        settings.save_results_settings(setup.organiser, setup.competition, **values)
+    assert refused.value.field == field
+    assert (setup.competition.notice_hours, setup.competition.appeal_hours) == (120, 120)
 
 
 def test_finalising_is_refused_during_the_notice_and_with_an_open_appeal(setup):
@@ -165,6 +211,7 @@ def test_an_upheld_appeal_reopens_marking_and_republishing_restarts_the_notice(s
     later = now + timedelta(days=2)
     lifecycle.publish(setup.organiser, setup.event, now=later)
     assert setup.event.notice_ends_at == later + timedelta(days=5) > first_end
+    assert setup.event.appeals_close_at == later + timedelta(days=5)
     top = services.published_results(setup.event)[0]
     assert top.entry_id == setup.entries[1].id and top.total == D("90.00")
     db.session.commit()

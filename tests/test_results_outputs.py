@@ -3,7 +3,7 @@ PDF and the `flask results` commands, all from the one snapshot."""
 
 import io
 import zipfile
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal as D
 
 import pytest
@@ -169,6 +169,15 @@ def test_the_notice_pdf_shows_masked_names_the_period_and_how_to_appeal(app, cli
     assert "82.40" in text and "南京钢铁集团" in text
     positions = [text.index(mask_name(setup.workers[i].name)) for i in BY_RANK]
     assert positions == sorted(positions)
+
+
+def test_the_notice_pdf_names_the_appeal_deadline_and_the_notice_end_in_local_time(app, client,
+                                                                                   setup):
+    setup.competition.notice_hours, setup.competition.appeal_hours = 5 * 24, 2
+    publish(setup, now=datetime(2026, 12, 6, 4, 0))  # 12:00 in Beijing
+    text = "".join(pdf_text(client.get(f"/events/{setup.event.id}/notice.pdf").data).split())
+    assert "于2026年12月6日14:00（北京时间）前以书面形式" in text
+    assert "至2026年12月11日12:00（北京时间）" in text
 
 
 def test_a_final_notice_says_the_results_are_final(app, setup):

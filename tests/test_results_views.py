@@ -2,7 +2,8 @@
 and reopening, appeals and the arbitrators' decisions, settings, titles and nominations."""
 
 import html
-from datetime import timedelta
+from datetime import UTC, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -80,9 +81,10 @@ def published(setup):
 
 
 def end_notice(setup):
-    """The notice's end moved into the past, as if its days had gone by."""
+    """The notice's end (and the appeal deadline) moved into the past, as if its days had gone
+    by."""
     db.session.expire_all()
-    setup.event.notice_ends_at = utcnow() - timedelta(minutes=1)
+    setup.event.notice_ends_at = setup.event.appeals_close_at = utcnow() - timedelta(minutes=1)
     db.session.commit()
 
 
@@ -210,9 +212,9 @@ def test_publish_then_finalise_is_refused_during_the_notice(app, setup):
     page = post(client, event_url(setup, "/publish"))
     assert "The results are published" in page
     assert stage(setup) is EventStage.PUBLISHED and setup.event.notice_ends_at is not None
-    assert "The public notice runs until" in page
-    notice = page.split('data-testid="notice-ends"')[1].split("</dd>")[0]
-    assert notice.strip(">").strip() != "—"
+    assert "Appeals are accepted until" in page and "the public notice runs until" in page
+    for testid in ("notice-ends", "appeals-close"):
+        assert page.split(f'data-testid="{testid}"')[1].split("</dd>")[0].strip(">") != "—"
     page = post(client, event_url(setup, "/finalise"))
     assert "The public notice runs until" in page and stage(setup) is EventStage.PUBLISHED
     end_notice(setup)
@@ -298,7 +300,7 @@ def test_appeals_outside_the_notice_are_refused(app, setup):
     assert 'data-testid="notice-closed"' in page and 'data-testid="appeal-form"' not in page
     response = entrant.post(event_url(setup, "/appeal"),
                             data={"entry_id": setup.entries[1].id, "text": "逾期"})
-    assert "Appeals are accepted only while the results are on notice." in text(response)
+    assert "The appeal period closed on" in text(response)
     assert db.session.scalar(sa.select(sa.func.count(Appeal.id))) == 0
 
 
@@ -307,7 +309,8 @@ def test_appeals_outside_the_notice_are_refused(app, setup):
 
 def settings_data(**overrides):
     data = {"award_scheme": "prizes_10_20_30", "award_min_total": "60.5",
-            "title_rule": "city_ladder", "notice_days": "7", "tie_breaks-0": "practical",
+            "title_rule": "city_ladder", "notice_period": "7", "notice_unit": "days",
+            "appeal_period": "2", "appeal_unit": "hours", "tie_breaks-0": "practical",
             "tie_breaks-1": "time_used", "tie_breaks-2": "", "advance_top_n": "2"}
     data.update(overrides)
     return data
@@ -325,7 +328,8 @@ def test_settings_are_saved_and_audited(app, setup):
     competition = setup.competition
     assert competition.award_scheme == "prizes_10_20_30"
     assert str(competition.award_min_total) == "60.50"
-    assert competition.title_rule == "city_ladder" and competition.notice_days == 7
+    assert competition.title_rule == "city_ladder"
+    assert (competition.notice_hours, competition.appeal_hours) == (7 * 24, 2)
     assert competition.tie_breaks == ["practical", "time_used"]
     assert competition.advance_top_n == 2
     assert db.session.scalar(sa.select(sa.func.count(AuditEntry.id)).where(
@@ -336,7 +340,6 @@ def test_settings_are_saved_and_audited(app, setup):
 
 
 @pytest.mark.parametrize("overrides, message", [
-    ({"notice_days": "31"}, "Number must be between 1 and 30."),
     ({"tie_breaks-1": "practical"}, "Each tie-break may be used once."),
     ({"tie_breaks-0": "", "tie_breaks-1": ""}, "Keep at least the first step"),
     ({"award_min_total": "60.555"}, "At most two decimal places."),
@@ -351,6 +354,51 @@ def test_invalid_settings_are_refused(app, setup, overrides, message):
     assert setup.competition.award_scheme == "medals_half"
 
 
+@pytest.mark.parametrize("amount, unit, hours", [
+    ("2", "hours", 2), ("36", "hours", 36), ("48", "hours", 48), ("3", "days", 72)])
+def test_the_appeal_window_is_set_in_hours_or_days(app, setup, amount, unit, hours):
+    client = browser(app, setup.organiser)
+    url = f"/results/competitions/{setup.competition.id}/settings"
+    post(client, url, **settings_data(appeal_period=amount, appeal_unit=unit))
+    db.session.expire_all()
+    assert setup.competition.appeal_hours == hours
+    page = text(client.get(url))
+    shown = page.split('id="appeal_period"')[1].split(">")[0]
+    unit_shown = page.split('id="appeal_unit"')[1].split("</select>")[0]
+    expected = ("2", "hours") if hours == 2 else ("36", "hours") if hours == 36 else (
+        str(hours // 24), "days")
+    assert f'value="{expected[0]}"' in shown
+    assert f'selected value="{expected[1]}"' in unit_shown
+
+
+def field_errors(page: str, name: str) -> str:
+    """The error messages shown beside the field `name`."""
+    return " ".join(part.split("</p>")[0]
+                    for part in page.split(f'<p class="error" id="{name}-error">')[1:])
+
+
+@pytest.mark.parametrize("overrides, name, message", [
+    ({"notice_period": "0"}, "notice_period", "Number must be at least 1."),
+    ({"notice_period": "31"}, "notice_period", "At most 30 days (720 hours)."),
+    ({"notice_period": "721", "notice_unit": "hours"}, "notice_period", "At most 30 days"),
+    ({"notice_period": "", "appeal_period": "3"}, "notice_period", "This field is required."),
+    ({"appeal_period": "1.5"}, "appeal_period", "Not a valid integer value."),
+    ({"appeal_period": "-2"}, "appeal_period", "Number must be at least 1."),
+    ({"appeal_period": "8", "appeal_unit": "days"}, "appeal_period",
+     "No longer than the public notice"),
+    ({"appeal_period": "169", "appeal_unit": "hours"}, "appeal_period",
+     "No longer than the public notice"),
+    ({"appeal_unit": "weeks"}, "appeal_period", "Not a valid choice."),
+])
+def test_bad_periods_are_refused_beside_their_field(app, setup, overrides, name, message):
+    client = browser(app, setup.organiser)
+    url = f"/results/competitions/{setup.competition.id}/settings"
+    response = client.post(url, data=settings_data(**overrides))
+    assert response.status_code == 200 and message in field_errors(text(response), name)
+    db.session.expire_all()
+    assert (setup.competition.notice_hours, setup.competition.appeal_hours) == (120, 120)
+
+
 def test_settings_cannot_change_once_results_are_published(app, setup):
     published(setup)
     client = browser(app, setup.organiser)
@@ -361,6 +409,51 @@ def test_settings_cannot_change_once_results_are_published(app, setup):
     assert "can no longer change" in text(response)
     db.session.expire_all()
     assert setup.competition.award_scheme == "medals_half"
+
+
+def local(moment) -> str:
+    """`moment` (naive UTC) as written in Beijing: 2026年12月6日 14:00."""
+    moment = moment.replace(tzinfo=UTC).astimezone(ZoneInfo("Asia/Shanghai"))
+    return f"{moment.year}年{moment.month}月{moment.day}日 {moment:%H:%M}"
+
+
+def test_the_pages_name_the_appeal_deadline_and_the_notice_end_in_local_time(app, setup):
+    setup.competition.notice_hours, setup.competition.appeal_hours = 5 * 24, 2
+    published(setup)
+    deadline, notice_end = setup.event.appeals_close_at, setup.event.notice_ends_at
+    assert notice_end - deadline == timedelta(days=5, hours=-2)
+    closes, ends = f"申诉受理截至 {local(deadline)}", f"公示期至 {local(notice_end)}"
+    organiser = text(browser(app, setup.organiser, lang=None).get(event_url(setup)))
+    assert closes in organiser and ends in organiser
+    assert local(deadline) in organiser.split('data-testid="appeals-close"')[1].split("</dd>")[0]
+    entrant = browser(app, setup.entrant, lang=None)
+    entries = text(entrant.get("/registration/entries"))
+    assert closes in result_row(entries, setup.entries[1])
+    form = text(entrant.get(event_url(setup, "/appeal")))
+    assert closes in form and 'data-testid="appeal-form"' in form
+    public = text(app.test_client().get(f"/events/{setup.event.id}/results"))
+    assert f"{local(deadline)} 前" in public and f"公示期至 {local(notice_end)}" in public
+
+
+def test_past_the_deadline_the_pages_say_appeals_closed_while_the_notice_runs(app, setup):
+    setup.competition.notice_hours, setup.competition.appeal_hours = 5 * 24, 2
+    published(setup)
+    db.session.expire_all()
+    setup.event.appeals_close_at = deadline = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+    closed = f"申诉期已于 {local(deadline)} 截止"
+    entrant = browser(app, setup.entrant, lang=None)
+    entries = text(entrant.get("/registration/entries"))
+    assert closed in result_row(entries, setup.entries[1])
+    assert f'data-testid="appeal-{setup.entries[1].id}"' not in entries
+    form = text(entrant.get(event_url(setup, "/appeal")))
+    assert closed in form and 'data-testid="appeal-form"' not in form
+    response = entrant.post(event_url(setup, "/appeal"),
+                            data={"entry_id": setup.entries[1].id, "text": "逾期"})
+    assert closed in text(response)
+    assert db.session.scalar(sa.select(sa.func.count(Appeal.id))) == 0
+    public = text(app.test_client().get(f"/events/{setup.event.id}/results"))
+    assert closed in public and 'data-testid="results-notice"' in public
 
 
 # Titles and nominations
@@ -447,7 +540,8 @@ def test_a_presets_own_numbers_are_saved_and_used(setup, login_as, client):
     login_as(setup.organiser)
     url = f"/results/competitions/{setup.competition.id}/settings"
     data = {"award_scheme": "fixed_counts", "award_min_total": "", "title_rule": "national_wuyi",
-            "notice_days": 5, "advance_top_n": 3, "tie_breaks-0": "time_used",
+            "notice_period": 5, "notice_unit": "days", "appeal_period": 2,
+            "appeal_unit": "days", "advance_top_n": 3, "tie_breaks-0": "time_used",
             "tie_breaks-1": "practical", "tie_breaks-2": "theory",
             "award-option-first": "1", "award-option-second": "1", "award-option-third": "1",
             "title-option-top": "2"}

@@ -72,7 +72,9 @@ class Competition(Base):
     award_options: Mapped[dict] = mapped_column(sa.JSON, default=dict)  # e.g. fixed counts
     title_rule: Mapped[str | None] = mapped_column(sa.String(40))
     title_options: Mapped[dict] = mapped_column(sa.JSON, default=dict)
-    notice_days: Mapped[int] = mapped_column(default=5)
+    # Both counted from publication, in whole hours; appeals close no later than the notice ends.
+    notice_hours: Mapped[int] = mapped_column(default=5 * 24)  # the public notice (公示)
+    appeal_hours: Mapped[int] = mapped_column(default=5 * 24)  # appeals (申诉) accepted
     tie_breaks: Mapped[list[str]] = mapped_column(
         sa.JSON, default=lambda: ["time_used", "practical", "theory"])
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -122,6 +124,7 @@ class Event(Base):
     drawn_at: Mapped[datetime | None]
     decrypted_at: Mapped[datetime | None]  # names may be shown beside scores from then on
     notice_ends_at: Mapped[datetime | None]  # the public notice (公示) of the results
+    appeals_close_at: Mapped[datetime | None]  # appeals (申诉) accepted until then
     finalised_at: Mapped[datetime | None]
     # Bumped by every registration: the UPDATE takes the row lock (PostgreSQL) or the write
     # lock (SQLite) first, so capacity and quota checks run one at a time per event.

@@ -82,7 +82,8 @@ def event_results(event_id):
     return render_template(
         "public/results_event.html", event=event, competition=event.competition, rows=rows,
         components=component_names(rows), two_places=two_places,
-        in_notice=lifecycle.in_notice(event), notice_ends_at=event.notice_ends_at,
+        in_notice=lifecycle.in_notice(event), appeals_open=lifecycle.appeals_open(event),
+        notice_ends_at=event.notice_ends_at,
         summary=distribution.summarise(totals),
         chart=distribution.chart_layout(distribution.histogram(totals)),
         can_export=event.competition.can_manage(current_user),

@@ -19,6 +19,7 @@ from competitions.i18n import lazy_gettext as _l
 from competitions.judging.forms import finite
 from competitions.results.awards import AWARD_SCHEMES
 from competitions.results.ranking import TIE_BREAKS
+from competitions.results.settings import MAX_NOTICE_HOURS
 from competitions.results.titles import TITLE_RULES
 
 NO_TITLE_RULE = ""
@@ -36,6 +37,20 @@ def two_places_at_most(form, field) -> None:
         raise ValidationError(_l("At most two decimal places."))
 
 
+HOURS_IN = {"hours": 1, "days": 24}
+
+
+def _amount(label, description) -> IntegerField:
+    return IntegerField(label, default=5, validators=[InputRequired(), NumberRange(min=1)],
+                        description=description,
+                        render_kw={"min": 1, "step": 1, "size": 4, "inputmode": "numeric"})
+
+
+def _unit(label) -> SelectField:
+    return SelectField(label, default="days", validators=[InputRequired()],
+                       choices=[("hours", _l("hours")), ("days", _l("days"))])
+
+
 class ResultsSettingsForm(Form):
     """The presets and numbers a competition's results follow (DESIGN.md §4, RULES.md A/B)."""
 
@@ -50,10 +65,13 @@ class ResultsSettingsForm(Form):
     title_rule = RadioField(_l("Honorary-title rule"), default=NO_TITLE_RULE,
                             choices=[(NO_TITLE_RULE, _l("No titles"))]
                             + [(name, r.label) for name, r in TITLE_RULES.items()])
-    notice_days = IntegerField(_l("Public notice (days)"), default=5,
-                               validators=[InputRequired(), NumberRange(1, 30)],
-                               description=_l("How long published results stay open to "
-                                              "appeals: 1 to 30 days."))
+    notice_period = _amount(_l("Public notice"), _l("How long published results stay on "
+                                                    "public notice: 1 hour to 30 days."))
+    notice_unit = _unit(_l("Unit of the public notice"))
+    appeal_period = _amount(_l("Appeal window"), _l("How long after publication appeals are "
+                                                    "accepted: at least 1 hour, and no longer "
+                                                    "than the notice (e.g. 2 hours)."))
+    appeal_unit = _unit(_l("Unit of the appeal window"))
     tie_breaks = FieldList(SelectField(
         coerce=str, choices=[(NO_STEP, _l("(no further step)"))]
         + [(name, label) for name, (_key, label) in TIE_BREAKS.items()]),
@@ -63,6 +81,29 @@ class ResultsSettingsForm(Form):
                                  description=_l("Used when the competition feeds a higher "
                                                 "one; everyone tied at the cut-off goes "
                                                 "through."))
+
+    def validate_notice_period(self, field) -> None:
+        hours = self.hours("notice")
+        if hours is not None and hours > MAX_NOTICE_HOURS:
+            raise ValidationError(_l("At most 30 days (720 hours)."))
+
+    def validate_appeal_period(self, field) -> None:
+        notice = None if self.notice_period.errors else self.hours("notice")
+        appeal = self.hours("appeal")
+        if notice is not None and appeal is not None and appeal > notice:
+            raise ValidationError(_l("No longer than the public notice: appeals are decided "
+                                     "before the results become final."))
+
+    def hours(self, name: str) -> int | None:
+        """The notice or appeal window in whole hours, as the competition keeps it."""
+        amount, unit = self[f"{name}_period"].data, self[f"{name}_unit"].data
+        return amount * HOURS_IN[unit] if amount is not None and unit in HOURS_IN else None
+
+    def show_hours(self, name: str, hours: int) -> None:
+        """Fill in a stored period, in days when it is whole days."""
+        days, rest = divmod(hours, 24)
+        self[f"{name}_period"].data = hours if rest else days
+        self[f"{name}_unit"].data = "hours" if rest else "days"
 
     def validate_tie_breaks(self, field) -> None:
         chosen = [step.data for step in field if step.data]

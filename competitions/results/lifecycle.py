@@ -16,14 +16,13 @@ from competitions.database import utcnow
 from competitions.errors import DomainError, PermissionDenied
 from competitions.extensions import db
 from competitions.i18n import lazy_gettext as _l
+from competitions.i18n import local_time
 from competitions.judging.models import SignOff
 from competitions.judging.panels import drawn_entries, event_officials
 from competitions.registration.draw import can_see_blind_codes
 from competitions.registration.models import Entry
 from competitions.results import services
 from competitions.results.models import Appeal, AppealStatus
-
-DEFAULT_NOTICE_DAYS = 5
 
 
 class ResultsRefused(DomainError):
@@ -64,7 +63,9 @@ def decrypt(actor, event: Event, now: datetime | None = None) -> None:
 
 
 def publish(actor, event: Event, now: datetime | None = None) -> None:
-    """Publish the results for the public notice; after an upheld appeal, this restarts it."""
+    """Publish the results for the public notice; after an upheld appeal, this restarts it.
+    The notice and the appeal window both run from now (RULES.md D: 深圳 2016 takes appeals
+    for 2 hours)."""
     if not event.competition.can_manage(actor):
         raise PermissionDenied(_l("Only the competition's organisers publish results."))
     ready = event.stage is EventStage.DECRYPTED or (
@@ -76,20 +77,28 @@ def publish(actor, event: Event, now: datetime | None = None) -> None:
     lines = services.compute_results(event)
     services.store_results(event, lines)
     restarted = event.notice_ends_at is not None
-    days = event.competition.notice_days or DEFAULT_NOTICE_DAYS
-    event.notice_ends_at = now + timedelta(days=days)
+    event.notice_ends_at = now + timedelta(hours=event.competition.notice_hours)
+    event.appeals_close_at = now + timedelta(hours=event.competition.appeal_hours)
     event.stage = EventStage.PUBLISHED
     db.session.flush()
     action = "results.republish" if restarted else "results.publish"
     record(actor, action, event,
            after={"entries": len(lines), "notice_ends_at": event.notice_ends_at,
-                  "stage": event.stage, "results": results_digest(event.id)})
+                  "appeals_close_at": event.appeals_close_at, "stage": event.stage,
+                  "results": results_digest(event.id)})
     make_checkpoint(action, event)  # the notice prints its fingerprint
 
 
 def in_notice(event: Event, now: datetime | None = None) -> bool:
     return (event.stage is EventStage.PUBLISHED and event.notice_ends_at is not None
             and (now or utcnow()) < event.notice_ends_at)
+
+
+def appeals_open(event: Event, now: datetime | None = None) -> bool:
+    """Appeals are accepted from publication until the deadline, within the notice."""
+    now = now or utcnow()
+    return (in_notice(event, now) and event.appeals_close_at is not None
+            and now < event.appeals_close_at)
 
 
 def can_appeal(user, entry: Entry) -> bool:
@@ -105,7 +114,12 @@ def file_appeal(actor, entry: Entry, text: str, now: datetime | None = None) -> 
     event = entry.event
     if not can_appeal(actor, entry):
         raise PermissionDenied(_l("Only the entrant or their unit's organiser may appeal."))
-    if not in_notice(event, now):
+    now = now or utcnow()
+    if (event.stage is EventStage.PUBLISHED and event.appeals_close_at is not None
+            and now >= event.appeals_close_at):
+        raise ResultsRefused(_l("The appeal period closed on %(deadline)s.",
+                                deadline=local_time(event.appeals_close_at)))
+    if not appeals_open(event, now):
         raise ResultsRefused(_l("Appeals are accepted only while the results are on notice."))
     if not text or not text.strip():
         raise ResultsRefused(_l("Write the appeal: what is contested, and why."), field="text")
@@ -168,7 +182,7 @@ def finalise(actor, event: Event, now: datetime | None = None) -> None:
     now = now or utcnow()
     if now < event.notice_ends_at:
         raise ResultsRefused(_l("The public notice runs until %(end)s.",
-                                end=event.notice_ends_at.strftime("%Y-%m-%d %H:%M UTC")))
+                                end=local_time(event.notice_ends_at)))
     if open_appeals(event):
         raise ResultsRefused(_l("An appeal is still open: the arbitrators decide it first."))
     event.stage, event.finalised_at = EventStage.FINAL, now

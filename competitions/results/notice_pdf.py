@@ -12,7 +12,7 @@ import io
 from datetime import datetime
 from xml.sax.saxutils import escape
 
-from flask_babel import force_locale
+from flask_babel import force_locale, to_user_timezone
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4
@@ -45,7 +45,8 @@ def _styles(font: str) -> dict[str, ParagraphStyle]:
 
 
 def _when(moment: datetime | None) -> str:
-    return f"{moment:%Y年%m月%d日 %H:%M}" if moment else "—"
+    # As local_time writes it in Chinese (2026年12月6日 14:00), whatever the reader's language.
+    return f"{moment.year}年{moment.month}月{moment.day}日 {moment:%H:%M}" if moment else "—"
 
 
 def _zone(moment: datetime | None) -> str:
@@ -53,16 +54,18 @@ def _zone(moment: datetime | None) -> str:
     return "北京时间" if zone in ("", "Asia/Shanghai") else zone
 
 
-def appeal_text(ends_at: datetime | None) -> str:
-    """How to appeal (RULES.md D): in writing, by the entrant or their unit's organiser."""
-    return (f"公示期间，对成绩有异议的，可由参赛选手本人或其所在单位的组织者于 {_when(ends_at)} "
-            "前以书面形式向竞赛监督仲裁组提出申诉，写明申诉事项和理由。"
+def appeal_text(closes_at: datetime | None) -> str:
+    """How to appeal (RULES.md D): in writing, by the entrant or their unit's organiser, by
+    the deadline."""
+    return (f"对成绩有异议的，可由参赛选手本人或其所在单位的组织者于 {_when(closes_at)}"
+            f"（{_zone(closes_at)}）前以书面形式向竞赛监督仲裁组提出申诉，写明申诉事项和理由。"
             "逾期不予受理；仲裁组的决定为最终决定。")
 
 
 def render_notice(event: Event, rows: list[ResultRow], *, starts_at: datetime | None,
                   ends_at: datetime | None, printed_at: datetime) -> bytes:
-    """An A4 PDF: title, notice period, the masked ranking table, then how to appeal.
+    """An A4 PDF: title, notice period, the masked ranking table, then how to appeal by the
+    event's appeal deadline.
 
     `starts_at`, `ends_at` and `printed_at` are local times (exports.notice_period).
     """
@@ -105,7 +108,8 @@ def render_notice(event: Event, rows: list[ResultRow], *, starts_at: datetime | 
     if final:
         story.append(Paragraph("公示期已结束，以上成绩为最终成绩。", styles["body"]))
     else:
-        story.append(Paragraph(escape(appeal_text(ends_at)), styles["body"]))
+        closes_at = event.appeals_close_at and to_user_timezone(event.appeals_close_at)
+        story.append(Paragraph(escape(appeal_text(closes_at or ends_at)), styles["body"]))
     story += [Spacer(1, 8 * mm),
               Paragraph(escape(competition.organiser.name), styles["meta"]),
               Paragraph(escape(f"打印时间 {printed_at:%Y-%m-%d %H:%M}"), styles["meta"])]

@@ -10,7 +10,8 @@ from competitions.results.awards import AWARD_SCHEMES
 from competitions.results.titles import TITLE_RULES
 
 SETTINGS = ("award_scheme", "award_min_total", "award_options", "title_rule", "title_options",
-            "notice_days", "tie_breaks", "advance_top_n")
+            "notice_hours", "appeal_hours", "tie_breaks", "advance_top_n")
+MAX_NOTICE_HOURS = 30 * 24
 
 
 def results_made_public(competition: Competition) -> bool:
@@ -40,6 +41,7 @@ def save_results_settings(actor, competition: Competition, **values) -> None:
     else:
         _check_options(values["title_options"], TITLE_RULES[values["title_rule"]].defaults,
                        "title_options", minimum=1)
+    _check_periods(values["notice_hours"], values["appeal_hours"])
     chain = values["tie_breaks"]
     if not chain:
         raise lifecycle.ResultsRefused(_l(
@@ -61,7 +63,23 @@ def _check_options(options: dict, defaults, field: str, *, minimum: int) -> None
     """A preset's own numbers (e.g. how many first prizes): only those it takes, whole, and at
     least `minimum`."""
     if set(options) - set(defaults) or any(
-            isinstance(v, bool) or not isinstance(v, int) or v < minimum
-            for v in options.values()):
+            not _whole(v) or v < minimum for v in options.values()):
         raise lifecycle.ResultsRefused(_l("The preset's numbers must be whole numbers of at "
                                           "least %(n)d.", n=minimum), field=field)
+
+
+def _check_periods(notice_hours, appeal_hours) -> None:
+    """Whole hours from publication: the notice 1 hour to 30 days, the appeal window at least 1
+    hour and never past the notice, so that every appeal is filed while the results cannot
+    yet be finalised."""
+    if not _whole(notice_hours) or not 1 <= notice_hours <= MAX_NOTICE_HOURS:
+        raise lifecycle.ResultsRefused(_l("The public notice runs for 1 hour to 30 days."),
+                                       field="notice_hours")
+    if not _whole(appeal_hours) or not 1 <= appeal_hours <= notice_hours:
+        raise lifecycle.ResultsRefused(_l("The appeal window runs for at least 1 hour and no "
+                                          "longer than the public notice."),
+                                       field="appeal_hours")
+
+
+def _whole(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)

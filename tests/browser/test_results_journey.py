@@ -16,6 +16,7 @@ from competitions.audit.services import verify_chain
 from competitions.contests.models import CompetitionState, Event
 from competitions.database import utcnow
 from competitions.extensions import db
+from competitions.i18n import local_time
 from competitions.judging import panels
 from competitions.judging.signoff import reconcile_marks
 from tests import factories
@@ -102,15 +103,18 @@ def label(text: str) -> re.Pattern:
     return re.compile(rf"^\s*{re.escape(text)}\s*\*?\s*$")
 
 
-def notice_end(live_app, event_id) -> datetime:
+def notice_end(live_app, event_id) -> tuple[datetime, datetime]:
+    """When the appeals close and the notice ends (the same here: the default window)."""
     with live_app.app_context():
-        return db.session.get(Event, event_id).notice_ends_at
+        event = db.session.get(Event, event_id)
+        return event.appeals_close_at, event.notice_ends_at
 
 
 def move_notice_end(live_app, event_id, to: datetime):
-    """Time passing: the notice's end moved directly in the database."""
+    """Time passing: the notice's end (and the appeal deadline) moved in the database."""
     with live_app.app_context():
-        db.session.get(Event, event_id).notice_ends_at = to
+        event = db.session.get(Event, event_id)
+        event.notice_ends_at = event.appeals_close_at = to
         db.session.commit()
 
 
@@ -118,6 +122,12 @@ def shown(live_app, moment: datetime) -> str:
     """A moment as the Chinese pages show it (datetimeformat "short", Beijing time)."""
     with live_app.test_request_context(), force_locale("zh"):
         return format_datetime(moment, "short")
+
+
+def deadline(live_app, moment: datetime) -> str:
+    """A deadline as the Chinese pages write it (local_time, Beijing time)."""
+    with live_app.test_request_context(), force_locale("zh"):
+        return local_time(moment)
 
 
 def nav(page, zh, name):
@@ -191,11 +201,13 @@ def expect_standing(page, journey: Journey, index: int, rank: int, total: str):
 
 def publish(page, zh, live_app, journey: Journey) -> datetime:
     page.get_by_test_id("publish").click()  # confirmation accepted
-    expect(flash(page)).to_have_text(
-        zh("The results are published. Appeals are accepted until the notice ends."))
+    closes, ends = notice_end(live_app, journey.event_id)
+    expect(flash(page)).to_have_text(zh("The results are published. Appeals are accepted "
+                                        "until %(deadline)s.",
+                                        deadline=deadline(live_app, closes)))
     expect(page.get_by_test_id("event-stage")).to_have_text(zh("Results under public notice"))
-    ends = notice_end(live_app, journey.event_id)
-    expect(page.get_by_test_id("notice-ends")).to_have_text(shown(live_app, ends))
+    expect(page.get_by_test_id("appeals-close")).to_have_text(deadline(live_app, closes))
+    expect(page.get_by_test_id("notice-ends")).to_have_text(deadline(live_app, ends))
     return ends
 
 
@@ -412,7 +424,7 @@ def test_results_from_sign_off_to_nominations(browser, live_app, live_server, op
     sign_off(chief, zh)
     # … and the organiser, seeing the corrected standing, publishes again: the notice restarts.
     open_results_as_organiser(organiser, zh, journey)
-    expect(organiser.get_by_test_id("notice-ends")).to_have_text(shown(live_app, first_end))
+    expect(organiser.get_by_test_id("notice-ends")).to_have_text(deadline(live_app, first_end))
     expect_standing(organiser, journey, ENTRANT, *AFTER)
     expect_standing(organiser, journey, 0, 3, "80.00")
     second_end = publish(organiser, zh, live_app, journey)

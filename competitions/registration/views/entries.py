@@ -118,7 +118,8 @@ def my_entries():
         sa.select(Result).where(Result.entry_id.in_([e.id for e in rows])))}
     return render_template("registration/entries/mine.html", rows=rows,
                            can_withdraw=entries.can_withdraw, nominations=nominations,
-                           results=results, awards=Award, in_notice=lifecycle.in_notice)
+                           results=results, awards=Award, in_notice=lifecycle.in_notice,
+                           appeals_open=lifecycle.appeals_open)
 
 
 def _event_page(event: Event, team_form: TeamEntryForm | None = None):

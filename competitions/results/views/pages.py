@@ -21,6 +21,7 @@ from competitions.errors import DomainError, PermissionDenied
 from competitions.extensions import db
 from competitions.forms import act, apply_error
 from competitions.i18n import lazy_gettext as _l
+from competitions.i18n import local_time
 from competitions.judging.history import clock
 from competitions.judging.scoring import two_places
 from competitions.organisations.models import Organisation
@@ -121,6 +122,8 @@ def settings(competition_id):
     locked = results_made_public(competition)
     if not form.is_submitted():
         form.title_rule.data = competition.title_rule or NO_TITLE_RULE
+        form.show_hours("notice", competition.notice_hours)
+        form.show_hours("appeal", competition.appeal_hours)
         chain = list(competition.tie_breaks or ranking.DEFAULT_CHAIN)
         for step, name in zip(form.tie_breaks, chain + [""] * len(ranking.TIE_BREAKS),
                               strict=False):
@@ -137,7 +140,8 @@ def settings(competition_id):
                 current_user, competition, award_scheme=form.award_scheme.data,
                 award_min_total=form.award_min_total.data, award_options=award_options,
                 title_rule=title_rule, title_options=title_options,
-                notice_days=form.notice_days.data, tie_breaks=form.chain,
+                notice_hours=form.hours("notice"), appeal_hours=form.hours("appeal"),
+                tie_breaks=form.chain,
                 advance_top_n=form.advance_top_n.data)
         except DomainError as error:
             _refused(form, error)
@@ -248,6 +252,7 @@ def event(event_id):
         can_decrypt=lifecycle.can_decrypt(current_user, event),
         is_arbitrator=lifecycle.is_arbitrator(current_user, event),
         names_visible=lifecycle.names_visible(event), in_notice=lifecycle.in_notice(event),
+        appeals_open=lifecycle.appeals_open(event),
         can_publish=event.stage is EventStage.DECRYPTED or (
             event.stage is EventStage.SIGNED_OFF and event.decrypted_at is not None),
         open_appeals=sum(a.status is AppealStatus.OPEN for a in appeals),
@@ -274,8 +279,8 @@ def decrypt(event_id):
 def publish(event_id):
     event = _managed_event(event_id)
     if act(ConfirmForm(), lambda: lifecycle.publish(current_user, event)):
-        flash(_("The results are published. Appeals are accepted until the notice ends."),
-              "success")
+        flash(_("The results are published. Appeals are accepted until %(deadline)s.",
+                deadline=local_time(event.appeals_close_at)), "success")
     return _to_event(event)
 
 
@@ -362,7 +367,8 @@ def appeal(event_id):
         Appeal.event_id == event.id, Appeal.filed_by_id == current_user.id)
         .order_by(Appeal.filed_at.desc())).all()
     return render_template("results/appeal.html", event=event, form=form,
-                           in_notice=lifecycle.in_notice(event), filed=filed,
+                           in_notice=lifecycle.in_notice(event),
+                           appeals_open=lifecycle.appeals_open(event), filed=filed,
                            stages=EventStage)
 
 
