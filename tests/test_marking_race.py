@@ -157,8 +157,8 @@ def save(judge_id: int, event_id: int, code: str, values: dict, version: int,
     except marking.SheetLocked:
         db.session.rollback()
         return "locked"
+    db.session.commit()  # the audit entries join their chain here
     wrote = _audited.count > 0  # a post that changed the sheet is audited; a no-op is not
-    db.session.commit()
     return "saved" if wrote else "unchanged"
 
 
