@@ -31,7 +31,7 @@ A1, B1, T1 = [30, 30, 20, 40], [50, 40, 60, 40], [80, 90, 70, 88]
 @pytest.fixture
 def story(tree, app):
     setup = MarkingSetup(tree).with_results_officials()
-    setup.competition.title_rule = "city_ladder"
+    setup.competition.title_rules = [["city_ladder", {}]]
     worker = setup.workers[0]
     update_worker(setup.organiser, worker, WorkerDetails(
         name=worker.name, id_number=worker.id_number, phone="13900000000",
@@ -231,8 +231,8 @@ def test_changed_results_are_found(app, story, as_owner):
 
 
 def test_a_changed_award_is_found(app, story, as_owner):
-    as_owner("UPDATE results SET award = 'gold' WHERE event_id = :e AND rank = 4",
-           e=story.event.id)
+    as_owner("""UPDATE results SET awards = '["gold"]' WHERE event_id = :e AND rank = 4""",
+             e=story.event.id)
     assert "Result differs from the audit log" in verify(app, story).output
 
 

@@ -197,7 +197,7 @@ def test_last_years_demo_contest_is_final_end_to_end(seeded):
     welding = contest.events[0]
     assert contest.state is CompetitionState.FINAL and welding.stage is EventStage.FINAL
     results = published_results(welding)
-    assert [r.award for r in results[:4]] == ["gold", "silver", "bronze", "excellence"]
+    assert [r.awards for r in results[:4]] == [["gold"], ["silver"], ["bronze"], ["excellence"]]
     assert {a.status for a in db.session.scalars(sa.select(Appeal))} == {AppealStatus.DISMISSED}
     assert {t.state for t in db.session.scalars(sa.select(TitleAward))} == {
         TitleState.APPROVED, TitleState.PENDING}

@@ -217,7 +217,7 @@ def world(tree):
     signed = finished(tree)
     decrypted = finished(tree)
     final = MarkingSetup(tree)
-    final.competition.title_rule = "city_ladder"
+    final.competition.title_rules = [["city_ladder", {}]]
     final.finish([30, 35, 25, 38], [50, 40, 45, 55], [90, 80, 70, 85])
     for setup in (signed, decrypted, final):
         db.session.add(RoleGrant(user=results.officer, role=Role.ENCRYPTION_OFFICER,

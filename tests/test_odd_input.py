@@ -241,11 +241,13 @@ def test_a_look_alike_or_huge_number_in_a_preset_option_is_refused_not_a_500(tre
     db.session.commit()
     client = login_as(setup.organiser)
     response = client.post(f"/results/competitions/{setup.competition.id}/settings", data={
-        "award_scheme": "fixed_counts", "award_min_total": "60", "title_rule": "",
+        "award_scheme": "fixed_counts", "min_total_first_prize": "60",
         "notice_period": "7", "notice_unit": "days", "appeal_period": "2",
-        "appeal_unit": "hours", "tie_breaks-0": "", "advance_top_n": "2",
-        "award-option-first": value, "award-option-second": "5", "award-option-third": "10"})
+        "appeal_unit": "hours", "tie_breaks-0": "practical", "advance_top_n": "2",
+        "award_fixed_counts_first": value, "award_fixed_counts_second": "5",
+        "award_fixed_counts_third": "10"})
     assert response.status_code == 200
+    assert 'id="award_fixed_counts_first-error"' in response.get_data(as_text=True)
     db.session.expire_all()
     assert setup.competition.award_scheme != "fixed_counts"
 

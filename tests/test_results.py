@@ -51,7 +51,7 @@ def test_results_follow_the_weights_and_rank_by_total(setup):
                              (e[2], 3, D("77.00")), (e[1], 4, D("76.00"))]
     assert lines[0].practical == D(80) and lines[0].theory == D(88)
     assert all(isinstance(line.total, D) for line in lines)
-    assert [line.award for line in lines][:2] == [Award.GOLD, Award.SILVER]
+    assert [line.awards for line in lines][:2] == [(Award.GOLD,), (Award.SILVER,)]
     assert lines[1].standardised > 700 > lines[3].standardised
 
 
@@ -104,7 +104,7 @@ def test_publishing_needs_decryption_and_opens_a_five_day_notice(setup):
     lifecycle.publish(setup.organiser, setup.event, now=now)
     assert setup.event.notice_ends_at == setup.event.appeals_close_at == now + timedelta(days=5)
     stored = services.published_results(setup.event)
-    assert [r.rank for r in stored] == [1, 2, 3, 4] and stored[0].award == Award.GOLD.value
+    assert [r.rank for r in stored] == [1, 2, 3, 4] and stored[0].awards == [Award.GOLD.value]
 
 
 def test_appeals_come_from_the_entrant_or_their_units_organiser_during_the_notice(setup):
@@ -235,7 +235,7 @@ def test_final_results_refuse_changes_until_formally_reopened(setup):
 
 
 def test_finalising_recommends_titles_pending_approval_and_never_twice(setup):
-    setup.competition.title_rule = "city_ladder"
+    setup.competition.title_rules = [["city_ladder", {}]]
     now = utcnow()
     published(setup, now)
     champion = setup.workers[3]
@@ -277,7 +277,7 @@ def test_a_final_competition_sends_its_top_n_on_with_ties_at_the_cut_off(setup):
 
 def test_a_team_event_ranks_the_team_and_every_member_shares_its_outcome(tree):
     setup = MarkingSetup(tree, teams=True).with_results_officials()
-    setup.competition.title_rule = "city_ladder"
+    setup.competition.title_rules = [["city_ladder", {}]]
     provincial = make_competition(setup.tree.province, name="省赛",
                                   state=CompetitionState.REGISTRATION)
     target = make_event(provincial, setup.event.occupation, team_size=2)

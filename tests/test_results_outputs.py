@@ -96,7 +96,7 @@ def test_the_summary_is_exact():
 def test_a_team_row_masks_every_member_and_keeps_the_team_name():
     row = exports.ResultRow(rank=1, entry_number="01", team_name="第一队",
                             names=["欧阳小明", "张三"], unit="南京钢铁集团", components=[],
-                            total=D("90.00"), standardised=700, award=Award.GOLD)
+                            total=D("90.00"), standardised=700, awards=(Award.GOLD,))
     assert row.masked_name == "第一队（欧**明、张*）"
     assert row.full_name == "第一队（欧阳小明、张三）"
 

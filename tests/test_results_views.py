@@ -3,6 +3,7 @@ and reopening, appeals and the arbitrators' decisions, settings, titles and nomi
 
 import html
 from datetime import UTC, timedelta
+from decimal import Decimal as D
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -16,7 +17,8 @@ from competitions.judging import signoff
 from competitions.notifications.models import Notification
 from competitions.registration.models import Nomination, WorkerTitle
 from competitions.results import lifecycle, services
-from competitions.results.awards import Award
+from competitions.results.award_plans import TEN_TWENTY_THIRTY, AwardConfig
+from competitions.results.awards import CITATIONS, Award
 from competitions.results.honours import HonourTitle
 from competitions.results.models import Appeal, AppealStatus, TitleAward, TitleState
 from tests.conftest import login
@@ -308,8 +310,8 @@ def test_appeals_outside_the_notice_are_refused(app, setup):
 
 
 def settings_data(**overrides):
-    data = {"award_scheme": "prizes_10_20_30", "award_min_total": "60.5",
-            "title_rule": "city_ladder", "notice_period": "7", "notice_unit": "days",
+    data = {"award_scheme": "prizes_10_20_30", "min_total_first_prize": "60.5",
+            "title_rules": "city_ladder", "notice_period": "7", "notice_unit": "days",
             "appeal_period": "2", "appeal_unit": "hours", "tie_breaks-0": "practical",
             "tie_breaks-1": "time_used", "tie_breaks-2": "", "advance_top_n": "2"}
     data.update(overrides)
@@ -319,30 +321,33 @@ def settings_data(**overrides):
 def test_settings_are_saved_and_audited(app, setup):
     client = browser(app, setup.organiser)
     page = text(client.get(f"/results/competitions/{setup.competition.id}/settings"))
-    assert "dgtatami.com/news/363543.html" in page and "石家庄" in page
-    assert 'name="award-option-first" value="3"' in page  # fixed_counts' defaults, editable
+    assert "参照石家庄市职工技术比赛规定" in page and CITATIONS["medals_half"] in page
+    assert "dgtatami.com" not in page and "Source:" not in page  # cited in Chinese, no address
+    assert 'name="award_fixed_counts_first" step="1" type="number" value="3"' in page
     url = f"/results/competitions/{setup.competition.id}/settings"
     page = post(client, url, **settings_data())
     assert "Results settings saved." in page
     db.session.expire_all()
     competition = setup.competition
     assert competition.award_scheme == "prizes_10_20_30"
-    assert str(competition.award_min_total) == "60.50"
-    assert competition.title_rule == "city_ladder"
+    config = AwardConfig.from_json(competition.award_config)
+    assert config.prize.shares == TEN_TWENTY_THIRTY and config.medal is None
+    assert config.min_totals == {Award.FIRST_PRIZE: D("60.5")}
+    assert competition.title_rules == [["city_ladder", {}]]
     assert (competition.notice_hours, competition.appeal_hours) == (7 * 24, 2)
     assert competition.tie_breaks == ["practical", "time_used"]
     assert competition.advance_top_n == 2
     assert db.session.scalar(sa.select(sa.func.count(AuditEntry.id)).where(
         AuditEntry.action == "competition.results_settings")) == 1
-    post(client, url, **settings_data(title_rule=""))
+    post(client, url, **settings_data(title_rules=[]))
     db.session.expire_all()
-    assert setup.competition.title_rule is None
+    assert setup.competition.title_rules == []
 
 
 @pytest.mark.parametrize("overrides, message", [
     ({"tie_breaks-1": "practical"}, "Each tie-break may be used once."),
     ({"tie_breaks-0": "", "tie_breaks-1": ""}, "Keep at least the first step"),
-    ({"award_min_total": "60.555"}, "At most two decimal places."),
+    ({"min_total_first_prize": "60.555"}, "At most two decimal places."),
     ({"award_scheme": "made_up"}, "Not a valid choice."),
 ])
 def test_invalid_settings_are_refused(app, setup, overrides, message):
@@ -460,7 +465,7 @@ def test_past_the_deadline_the_pages_say_appeals_closed_while_the_notice_runs(ap
 
 
 def test_titles_are_approved_through_the_page(app, setup):
-    setup.competition.title_rule = "city_ladder"
+    setup.competition.title_rules = [["city_ladder", {}]]
     published(setup)
     end_notice(setup)
     organiser = browser(app, setup.organiser)
@@ -539,21 +544,21 @@ def test_the_results_index_refuses_users_without_results_roles(setup, login_as, 
 def test_a_presets_own_numbers_are_saved_and_used(setup, login_as, client):
     login_as(setup.organiser)
     url = f"/results/competitions/{setup.competition.id}/settings"
-    data = {"award_scheme": "fixed_counts", "award_min_total": "", "title_rule": "national_wuyi",
+    data = {"award_scheme": "fixed_counts", "title_rules": "national_wuyi",
             "notice_period": 5, "notice_unit": "days", "appeal_period": 2,
             "appeal_unit": "days", "advance_top_n": 3, "tie_breaks-0": "time_used",
             "tie_breaks-1": "practical", "tie_breaks-2": "theory",
-            "award-option-first": "1", "award-option-second": "1", "award-option-third": "1",
-            "title-option-top": "2"}
+            "award_fixed_counts_first": "1", "award_fixed_counts_second": "1",
+            "award_fixed_counts_third": "1", "title_national_wuyi_top": "2"}
     assert client.post(url, data=data).status_code == 302
     db.session.expire_all()
-    assert setup.competition.award_options == {"first": 1, "second": 1, "third": 1}
-    assert setup.competition.title_options == {"top": 2}
+    assert AwardConfig.from_json(setup.competition.award_config).prize.counts == (1, 1, 1)
+    assert setup.competition.title_rules == [["national_wuyi", {"top": 2}]]
     setup.finish(A1, B1, T1)
-    awards = [line.award for line in services.compute_results(setup.event)]
-    assert awards == [Award.FIRST_PRIZE, Award.SECOND_PRIZE, Award.THIRD_PRIZE, None]
-    data["award-option-first"] = "x"
+    awards = [line.awards for line in services.compute_results(setup.event)]
+    assert awards == [(Award.FIRST_PRIZE,), (Award.SECOND_PRIZE,), (Award.THIRD_PRIZE,), ()]
+    data["award_fixed_counts_first"] = "x"
     page = client.post(url, data=data)
     assert page.status_code == 200
     db.session.expire_all()
-    assert setup.competition.award_options["first"] == 1
+    assert AwardConfig.from_json(setup.competition.award_config).prize.counts == (1, 1, 1)

@@ -43,14 +43,16 @@ def test_national_class1_nengshou(rank, competition_class, group, team_size, exp
         == expected
 
 
-@pytest.mark.parametrize("rank, options, expected", [
-    (1, {}, NATIONAL_MEDAL),
-    (2, {}, None),                              # 1st only by default
-    (3, {"top": 3}, NATIONAL_MEDAL),            # some editions: top 3
-    (4, {"top": 3}, None),
+@pytest.mark.parametrize("rank, group, options, expected", [
+    (1, "employee", {}, NATIONAL_MEDAL),
+    (2, "employee", {}, None),                  # 1st only by default
+    (3, "employee", {"top": 3}, NATIONAL_MEDAL),  # some editions: top 3
+    (4, "employee", {"top": 3}, None),
+    (1, "student", {}, None),                   # the medal is for 职工, never students
+    (1, "teacher", {"top": 3}, None),
 ])
-def test_national_wuyi(rank, options, expected):
-    assert title("national_wuyi", rank, **options) == expected
+def test_national_wuyi(rank, group, options, expected):
+    assert title("national_wuyi", rank, group=group, **options) == expected
 
 
 @pytest.mark.parametrize("rank, competition_class, expected", [
@@ -64,14 +66,16 @@ def test_provincial_nengshou(rank, competition_class, expected):
     assert title("provincial_nengshou", rank, competition_class) == expected
 
 
-@pytest.mark.parametrize("rank, competition_class, expected", [
-    (1, "class1", PROVINCIAL_MEDAL),
-    (2, "class1", None),
-    (1, "class2", None),
-    (1, "unclassified", None),
+@pytest.mark.parametrize("rank, competition_class, group, expected", [
+    (1, "class1", "employee", PROVINCIAL_MEDAL),
+    (2, "class1", "employee", None),
+    (1, "class2", "employee", None),
+    (1, "unclassified", "employee", None),
+    (1, "class1", "student", None),             # employee group only
+    (1, "class1", "teacher", None),
 ])
-def test_provincial_wuyi(rank, competition_class, expected):
-    assert title("provincial_wuyi", rank, competition_class) == expected
+def test_provincial_wuyi(rank, competition_class, group, expected):
+    assert title("provincial_wuyi", rank, competition_class, group) == expected
 
 
 @pytest.mark.parametrize("rank, competition_class, expected", [
@@ -127,12 +131,13 @@ def test_an_unknown_rule_is_refused():
         title("galactic_hero", 1)
 
 
-def test_every_rule_has_a_label_and_a_source():
+def test_every_rule_has_a_label_a_source_and_a_chinese_citation():
     assert set(TITLE_RULES) == {"national_class1_nengshou", "national_wuyi",
                                 "provincial_nengshou", "provincial_wuyi", "city_nengshou",
-                                "city_ladder"}
+                                "city_ladder", "guizhou_2023"}
     for rule in TITLE_RULES.values():
         assert str(rule.label) and rule.source
+        assert rule.citation.startswith("参照") and "http" not in rule.citation
 
 
 # --- never twice --------------------------------------------------------------------------
@@ -175,7 +180,10 @@ def standing(outcome):
     return STANDING.get(outcome, 1)
 
 
-@given(st.sampled_from(sorted(TITLE_RULES)),
+RANK_RULES = sorted(name for name, rule in TITLE_RULES.items() if not rule.keyed_to_awards)
+
+
+@given(st.sampled_from(RANK_RULES),
        st.sampled_from(["class1", "class2", "unclassified"]),
        st.sampled_from(["employee", "student", "teacher"]),
        st.integers(min_value=1, max_value=6),

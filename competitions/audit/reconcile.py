@@ -55,10 +55,18 @@ def _unrecorded(recorded, stored, what: str) -> list[str]:
 
 # --- results and awards ---------------------------------------------------------------------
 
+def _awards_field(awards: list[str]) -> str | list[str] | None:
+    """A result's awards as digested: one award as its name, as results published before
+    results carried several were digested (so their digests still verify), else the list."""
+    if len(awards or ()) <= 1:
+        return awards[0] if awards else None
+    return list(awards)
+
+
 def results_digest(event_id: int) -> str:
     """SHA-256 of the event's stored results: every published figure, rank and award."""
     rows = [[r.entry_id, r.rank, r.total, r.theory, r.practical, r.components, r.penalties,
-             r.time_used, r.standardised, r.award] for r in db.session.scalars(
+             r.time_used, r.standardised, _awards_field(r.awards)] for r in db.session.scalars(
         sa.select(Result).where(Result.event_id == event_id).order_by(Result.entry_id))]
     return hashlib.sha256(canonical_json(rows).encode("utf-8")).hexdigest()
 

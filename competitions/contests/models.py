@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -48,6 +47,11 @@ class EventGroup(LabelledEnum):
     TEACHER = "teacher", _l("Teacher group")
 
 
+# The medals_half preset (RULES.md A): gold, silver, bronze, then 优胜奖 down to half the field.
+DEFAULT_AWARD_CONFIG = {"prize": None, "medal": {"excellence": {"share": "1/2"}},
+                        "min_totals": {}}
+
+
 class Competition(Base):
     __tablename__ = "competitions"
 
@@ -66,12 +70,14 @@ class Competition(Base):
     ends_on: Mapped[date | None]
     feeds_id: Mapped[int | None] = mapped_column(sa.ForeignKey("competitions.id"), index=True)
     advance_top_n: Mapped[int] = mapped_column(default=3)
-    # Results settings (DESIGN.md §4, RULES.md A and B): presets chosen by name.
+    # Results settings (DESIGN.md §4, RULES.md A and B). The award rules are the JSON of
+    # results.award_plans.AwardConfig; award_scheme names the preset they follow ("custom"
+    # when the organiser set their own), so that pages can cite it. title_rules lists the
+    # title presets that apply, each with its own numbers: [[name, {option: n}], …].
     award_scheme: Mapped[str] = mapped_column(sa.String(40), default="medals_half")
-    award_min_total: Mapped[Decimal | None] = mapped_column(sa.Numeric(5, 2))
-    award_options: Mapped[dict] = mapped_column(sa.JSON, default=dict)  # e.g. fixed counts
-    title_rule: Mapped[str | None] = mapped_column(sa.String(40))
-    title_options: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    award_config: Mapped[dict] = mapped_column(
+        sa.JSON, default=lambda: dict(DEFAULT_AWARD_CONFIG))
+    title_rules: Mapped[list] = mapped_column(sa.JSON, default=list, server_default="[]")
     # Both counted from publication, in whole hours; appeals close no later than the notice ends.
     notice_hours: Mapped[int] = mapped_column(default=5 * 24)  # the public notice (公示)
     appeal_hours: Mapped[int] = mapped_column(default=5 * 24)  # appeals (申诉) accepted

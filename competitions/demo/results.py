@@ -31,7 +31,7 @@ def seed_results(helpers, provincial, password) -> int:
     nj, nanjing = _user("nj_organiser"), _org("南京市总工会")
     contest = _competition(nj, nanjing, LAST_YEAR, nanjing.tier, date(2025, 10, 18), ["焊工"],
                            feeds=provincial, nomination_required=False)
-    contest.title_rule, contest.award_scheme = "city_nengshou", "medals_half"
+    contest.title_rules, contest.award_scheme = [["city_nengshou", {}]], "medals_half"
     contest.notice_hours, contest.appeal_hours = 5 * 24, 2 * 24  # appeals in the first 2 days
     welding = contest.events[0]
     people = _workers_of(nanjing)

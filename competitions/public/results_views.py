@@ -20,6 +20,7 @@ from competitions.judging.scoring import two_places
 from competitions.pagination import paginate
 from competitions.public.views import bp
 from competitions.results import distribution, lifecycle
+from competitions.results.award_plans import award_citation
 from competitions.results.exports import (
     PUBLIC_STAGES,
     component_names,
@@ -87,7 +88,7 @@ def event_results(event_id):
         summary=distribution.summarise(totals),
         chart=distribution.chart_layout(distribution.histogram(totals)),
         can_export=event.competition.can_manage(current_user),
-        checkpoint=latest_checkpoint(event))
+        checkpoint=latest_checkpoint(event), award_citation=award_citation(event.competition))
 
 
 @bp.route("/events/<int:event_id>/notice.pdf")

@@ -33,7 +33,16 @@ class Award(LabelledEnum):
     THIRD_PRIZE = "third_prize", _l("Third prize")
 
 
-def _ceil(n: int, numerator: int, denominator: int) -> int:
+PRIZES = (Award.FIRST_PRIZE, Award.SECOND_PRIZE, Award.THIRD_PRIZE)
+MEDALS = (Award.GOLD, Award.SILVER, Award.BRONZE)
+
+
+def awards_text(awards) -> str:
+    """Every award of one result, prize first, then medal: 一等奖 · 金牌."""
+    return " · ".join(str(award.label) for award in awards)
+
+
+def ceil_share(n: int, numerator: int, denominator: int) -> int:
     """ceil(n · numerator / denominator) in integers (no float rounding at the edges)."""
     return -(-n * numerator // denominator)
 
@@ -50,12 +59,12 @@ def medals_half(n: int) -> Bands:
     The medals go to ranks 1–3 whatever n is (the half bounds only the 优胜奖), so n ≤ 6 gives
     no 优胜奖. A shared rank 2 gives two silvers and the next rank is 4: no bronze.
     """
-    return _medals(_ceil(n, 1, 2))
+    return _medals(ceil_share(n, 1, 2))
 
 
 def medals_two_thirds(n: int) -> Bands:
     """As medals_half, with 优胜奖 down to ceil(2n/3): n = 7 → places 1–5, n = 9 → 1–6."""
-    return _medals(_ceil(n, 2, 3))
+    return _medals(ceil_share(n, 2, 3))
 
 
 def prizes_10_20_30(n: int) -> Bands:
@@ -66,8 +75,8 @@ def prizes_10_20_30(n: int) -> Bands:
     prize; in a small field a band may hold no place of its own (n = 5: cut-offs 1, 1, 2, so
     rank 1 gets first prize, rank 2 third prize, and nobody second).
     """
-    return [(Award.FIRST_PRIZE, _ceil(n, 1, 10)), (Award.SECOND_PRIZE, _ceil(n, 2, 10)),
-            (Award.THIRD_PRIZE, _ceil(n, 3, 10))]
+    return [(Award.FIRST_PRIZE, ceil_share(n, 1, 10)), (Award.SECOND_PRIZE, ceil_share(n, 2, 10)),
+            (Award.THIRD_PRIZE, ceil_share(n, 3, 10))]
 
 
 def fixed_counts(n: int, *, first: int, second: int, third: int) -> Bands:
@@ -89,25 +98,37 @@ class AwardScheme:
     source: str
     bands: Callable[..., Bands]
     defaults: Mapping[str, int] = field(default_factory=dict)
+    citation: str = ""  # how pages cite it, in Chinese (RULES.md E)
 
+
+# How pages cite each preset (RULES.md E): in Chinese, by the body and the event it comes from.
+CITATIONS = {
+    "medals_half": ("参照第一届全国技能大赛（2020年）及黑龙江省职业技能竞赛通知："
+                    "前三名金、银、铜牌，其后至参赛人数二分之一（含）为优胜奖"),
+    "medals_two_thirds": "参照山西省职业技能竞赛规定：优胜奖至决赛人数三分之二",
+    "prizes_10_20_30": "参照人力资源社会保障部2012年竞赛通知：一、二、三等奖分别为前10%、20%、30%",
+    "fixed_counts": "参照地方竞赛规程：一、二、三等奖按规定名额",
+    "guizhou_2023": ("参照贵州省第一届职工职业技能大赛（2023年）："
+                     "一等奖1名、二等奖2名、三等奖5名、优胜奖若干名，前三名颁发金、银、铜牌"),
+}
 
 AWARD_SCHEMES: dict[str, AwardScheme] = {
     "medals_half": AwardScheme(
         _l("Medals, excellence awards down to half of the entrants"),
         "黑龙江 notice (dgtatami.com/news/363543.html); 全国技能大赛 2020",
-        medals_half),
+        medals_half, citation=CITATIONS["medals_half"]),
     "medals_two_thirds": AwardScheme(
         _l("Medals, excellence awards down to two thirds of the entrants"),
         "山西 (news.sxrb.com/BIG5/314060/9996401.html)",
-        medals_two_thirds),
+        medals_two_thirds, citation=CITATIONS["medals_two_thirds"]),
     "prizes_10_20_30": AwardScheme(
         _l("First, second and third prizes to the top 10, 20 and 30 percent"),
         "人社部 2012 notice (fsou.com/html/text/chl/1764/176474_2.html)",
-        prizes_10_20_30),
+        prizes_10_20_30, citation=CITATIONS["prizes_10_20_30"]),
     "fixed_counts": AwardScheme(
         _l("First, second and third prizes in fixed numbers"),
         "山西; fabao365 law_565742",
-        fixed_counts, {"first": 3, "second": 5, "third": 10}),
+        fixed_counts, {"first": 3, "second": 5, "third": 10}, CITATIONS["fixed_counts"]),
 }
 
 
@@ -126,7 +147,7 @@ def award_bands(scheme: str, n: int, **options: int) -> Bands:
     return preset.bands(n, **merged)
 
 
-def _check_ranking(ranked: Sequence[tuple[Hashable, int]]) -> None:
+def check_ranking(ranked: Sequence[tuple[Hashable, int]]) -> None:
     """Keys unique; ranks are competition ranks (1, 2, 2, 4): each is 1 + the number better."""
     if len({key for key, _rank in ranked}) != len(ranked):
         raise ValueError("an entry appears twice in the ranking")
@@ -152,7 +173,7 @@ def assign_awards(ranked: Sequence[tuple[Key, int]], scheme: str, *,
     `options` are the scheme's own (fixed_counts: first, second, third).
     """
     ranked = list(ranked)
-    _check_ranking(ranked)
+    check_ranking(ranked)
     if isinstance(min_total, float):
         raise TypeError("min_total must be a Decimal, never a float")
     if min_total is not None and totals is None:

@@ -14,6 +14,7 @@ from competitions.contests.models import Competition, Event
 from competitions.database import utcnow
 from competitions.extensions import db
 from competitions.judging.scoring import two_places
+from competitions.results.awards import awards_text
 from competitions.results.exports import (
     ResultRow,
     component_names,
@@ -58,7 +59,7 @@ def ranking_lines(rows: list[ResultRow], *, masked: bool) -> list[str]:
         lines.append([str(row.rank), row.masked_name if masked else row.full_name, row.unit,
                       *[two_places(scores.get(name)) for name in components],
                       two_places(row.total), str(row.standardised),
-                      str(row.award.label) if row.award else ""])
+                      awards_text(row.awards)])
     return _table(header, lines)
 
 

@@ -21,7 +21,7 @@ from competitions.extensions import db
 from competitions.masking import mask_name
 from competitions.organisations.models import Organisation
 from competitions.registration.models import Entry, EntryMember, Worker
-from competitions.results.awards import Award
+from competitions.results.awards import Award, awards_text
 from competitions.results.models import Result
 from competitions.spreadsheets.writer import Column, Sheet, workbook_bytes
 
@@ -45,7 +45,7 @@ class ResultRow:
     components: list[tuple[str, Decimal]]
     total: Decimal
     standardised: int
-    award: Award | None
+    awards: tuple[Award, ...]  # prize first, then medal
 
     @property
     def full_name(self) -> str:
@@ -70,7 +70,7 @@ def result_rows(event: Event) -> list[ResultRow]:
     number (loading whole entries and workers costs more than the page itself)."""
     results = db.session.execute(
         sa.select(Result.entry_id, Result.rank, Result.components, Result.total,
-                  Result.standardised, Result.award, Entry.entry_number, Entry.team_name,
+                  Result.standardised, Result.awards, Entry.entry_number, Entry.team_name,
                   Organisation.name)
         .join(Entry, Entry.id == Result.entry_id)
         .join(Organisation, Organisation.id == Entry.unit_id)
@@ -83,14 +83,15 @@ def result_rows(event: Event) -> list[ResultRow]:
             .where(Result.event_id == event.id).order_by(EntryMember.id)):
         names.setdefault(entry_id, []).append((name, active))
     rows = []
-    for (entry_id, rank, components, total, standardised, award, entry_number, team_name,
+    for (entry_id, rank, components, total, standardised, awards, entry_number, team_name,
          unit) in results:
         members = names.get(entry_id, [])
         shown = [name for name, active in members if active] or [name for name, _ in members]
         rows.append(ResultRow(
             rank=rank, entry_number=entry_number, team_name=team_name, names=shown, unit=unit,
             components=[(name, Decimal(score)) for name, score in components],
-            total=total, standardised=standardised, award=Award(award) if award else None))
+            total=total, standardised=standardised,
+            awards=tuple(Award(award) for award in awards or ())))
     return rows
 
 
@@ -106,12 +107,11 @@ def notice_period(event: Event) -> tuple[datetime | None, datetime | None]:
             to_user_timezone(event.notice_ends_at) if event.notice_ends_at else None)
 
 
-def award_label(award: Award | None) -> str:
-    """The award in Chinese: exports and notices are Chinese documents."""
-    if award is None:
-        return ""
+def award_label(awards) -> str:
+    """A result's awards in Chinese (一等奖 · 金牌): exports and notices are Chinese
+    documents."""
     with force_locale("zh"):
-        return str(award.label)
+        return awards_text(awards)
 
 
 # --- the .xlsx ------------------------------------------------------------------------------
@@ -128,8 +128,8 @@ def results_workbook(event: Event, rows: list[ResultRow] | None = None) -> bytes
     winners = Sheet("获奖名单", [
         Column("奖项", 12), Column("名次", 6), Column("姓名", 24), Column("参赛单位", 28),
         Column("总分", 10, SCORE_FORMAT)],
-        [[award_label(row.award), row.rank, row.full_name, row.unit, row.total]
-         for row in rows if row.award is not None])
+        [[award_label(row.awards), row.rank, row.full_name, row.unit, row.total]
+         for row in rows if row.awards])
     return workbook_bytes(results, winners)
 
 
@@ -137,7 +137,7 @@ def _result_line(row: ResultRow, components: list[str]) -> list:
     scores = dict(row.components)
     return [row.rank, row.entry_number or "", row.full_name, row.unit,
             *[scores.get(name) for name in components], row.total, row.standardised,
-            award_label(row.award)]
+            award_label(row.awards)]
 
 
 def export_results(actor, event: Event) -> bytes:

@@ -1,4 +1,4 @@
-"""Titles recommended by final results, under the competition's title-rule preset; each waits
+"""Titles recommended by final results, under the competition's title-rule presets; each waits
 for the granting body's approval, which an organiser records (RULES.md B)."""
 
 from __future__ import annotations
@@ -17,37 +17,41 @@ from competitions.results.models import TitleAward, TitleState
 
 
 def recommend_titles(actor, event: Event) -> list[TitleAward]:
-    """Pending title awards for the event's final results; nobody gets a title twice."""
+    """Pending title awards for the event's final results, under each of the competition's
+    title rules in turn (each award names the rule that gave it); nobody gets a title twice,
+    so a title an earlier rule gave, or one already held or pending, is not given again."""
     competition = event.competition
-    if not competition.title_rule:
+    if not competition.title_rules:
         return []
     proposals = []
     for result in services.published_results(event):
-        title = titles.titles_for(competition.title_rule, rank=result.rank,
-                                  competition_class=competition.competition_class.value,
-                                  group=event.group.value, team_size=event.team_size,
-                                  **(competition.title_options or {}))
-        if title is None:
-            continue
-        for member in result.entry.members:
-            if member.active:
-                proposals.append(((member.worker_id, title), result.rank))
-    workers = [worker for (worker, _title), _rank in proposals]
+        for rule_name, options in competition.title_rules:
+            found = titles.titles_for_all(
+                [(rule_name, options)], rank=result.rank, awards=result.award_list,
+                competition_class=competition.competition_class.value,
+                group=event.group.value, team_size=event.team_size)
+            for title in found:
+                for member in result.entry.members:
+                    if member.active:
+                        proposals.append(((member.worker_id, title), rule_name, result.rank))
+    workers = [worker for (worker, _title), _rule, _rank in proposals]
     held = {(w, t) for w, t in db.session.execute(
         sa.select(WorkerTitle.worker_id, WorkerTitle.title).where(
             WorkerTitle.worker_id.in_(workers)))}
     held |= {(w, t) for w, t in db.session.execute(
         sa.select(TitleAward.worker_id, TitleAward.title).where(
             TitleAward.worker_id.in_(workers)))}
-    keep = set(titles.never_twice([key for key, _rank in proposals], held))
+    kept = titles.never_twice([key for key, _rule, _rank in proposals], held)
+    first_rule = {}  # the first rule to propose each (worker, title): the one that gives it
+    for key, rule_name, rank in proposals:
+        first_rule.setdefault(key, (rule_name, rank))
     created = []
-    for (worker_id, title), rank in proposals:
-        if (worker_id, title) in keep:
-            award = TitleAward(competition_id=competition.id, event_id=event.id,
-                               worker_id=worker_id, title=title, rule=competition.title_rule,
-                               rank=rank)
-            db.session.add(award)
-            created.append(award)
+    for worker_id, title in kept:
+        rule_name, rank = first_rule[(worker_id, title)]
+        award = TitleAward(competition_id=competition.id, event_id=event.id,
+                           worker_id=worker_id, title=title, rule=rule_name, rank=rank)
+        db.session.add(award)
+        created.append(award)
     db.session.flush()
     for award in created:
         record(actor, "title.recommend", award, after={

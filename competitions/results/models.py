@@ -12,6 +12,7 @@ from competitions.accounts.models import User
 from competitions.database import Base, LabelledEnum, enum_column_type, utcnow
 from competitions.i18n import lazy_gettext as _l
 from competitions.registration.models import Entry, Worker
+from competitions.results.awards import Award
 from competitions.results.honours import HonourTitle
 
 
@@ -31,12 +32,17 @@ class Result(Base):
     penalties: Mapped[Decimal] = mapped_column(sa.Numeric(6, 2), default=Decimal(0))
     time_used: Mapped[int | None]
     standardised: Mapped[int]
-    award: Mapped[str | None] = mapped_column(sa.String(20))
+    # Every award earned, prize first, then medal ("first_prize", "gold"): Award values.
+    awards: Mapped[list[str]] = mapped_column(sa.JSON, default=list, server_default="[]")
     computed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     entry: Mapped[Entry] = relationship(lazy="joined")
 
     __table_args__ = (sa.Index("ix_results_event_rank", "event_id", "rank"),)
+
+    @property
+    def award_list(self) -> list[Award]:
+        return [Award(value) for value in self.awards or ()]
 
 
 class AppealStatus(LabelledEnum):

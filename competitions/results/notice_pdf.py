@@ -93,7 +93,7 @@ def render_notice(event: Event, rows: list[ResultRow], *, starts_at: datetime | 
     ]
     table_rows = [[str(row.rank), Paragraph(escape(row.masked_name), styles["cell"]),
                    Paragraph(escape(row.unit), styles["cell"]), two_places(row.total),
-                   award_label(row.award)] for row in rows]
+                   award_label(row.awards)] for row in rows]
     table = Table([HEADERS, *table_rows], colWidths=WIDTHS, repeatRows=1)
     table.setStyle(TableStyle([
         ("FONT", (0, 0), (-1, -1), font, 10),

@@ -15,7 +15,8 @@ from competitions.judging.models import ComponentKind
 from competitions.judging.scoring import component_score, weighted_total
 from competitions.registration.models import Entry
 from competitions.results import ranking
-from competitions.results.awards import Award, assign_awards
+from competitions.results.award_plans import AwardConfig, AwardPlan, Decision, plan_awards
+from competitions.results.awards import Award
 from competitions.results.models import Result
 
 # Stages from which an event's marks are final enough to compute results from.
@@ -36,12 +37,35 @@ class ResultLine:
     time_used: int | None = None
     rank: int = 0
     standardised: int = 700
-    award: Award | None = None
+    awards: tuple[Award, ...] = ()  # prize first, then medal
+    decisions: tuple[Decision, ...] = ()  # the award rule step behind each (the preview)
     decided_by: str | None = None  # the tie-break step that separated it from the one above
 
 
 def compute_results(event: Event) -> list[ResultLine]:
-    """Component scores, weighted total, rank, standardised score and award, best first.
+    """Component scores, weighted total, rank, standardised score and awards, best first."""
+    return compute_with_plan(event).lines
+
+
+@dataclass
+class RankedResults:
+    """An event's results, best first, and the award plan behind them: the bands with their
+    cut-off places, for the organiser's preview."""
+
+    lines: list[ResultLine]
+    plan: AwardPlan | None
+
+
+def compute_with_plan(event: Event) -> RankedResults:
+    """compute_results, with the award plan for the preview."""
+    lines = _scored_lines(event)
+    if not lines:
+        return RankedResults([], None)
+    return rank_and_award(event.competition, lines)
+
+
+def _scored_lines(event: Event) -> list[ResultLine]:
+    """Each entry's component scores and weighted total, unranked.
 
     Component scores keep full precision; penalties come off the component they were given
     in (never below 0); only the weighted total is rounded, half-up to 2 places, and ranking
@@ -76,31 +100,30 @@ def compute_results(event: Event) -> list[ResultLine]:
                 line.practical = score
         line.total = weighted_total(scored)
         lines.append(line)
-    return rank_and_award(event.competition, lines)
+    return lines
 
 
-def rank_and_award(competition: Competition, lines: list[ResultLine]) -> list[ResultLine]:
+def rank_and_award(competition: Competition, lines: list[ResultLine]) -> RankedResults:
     by_id = {line.entry.id: line for line in lines}
     standings = [ranking.Standing(line.entry.id, line.total, line.time_used, line.practical,
                                   line.theory) for line in lines]
     chain = competition.tie_breaks or list(ranking.DEFAULT_CHAIN)
     ranked = ranking.rank_entries(standings, chain)
     standardised = ranking.standardised_scores({line.entry.id: line.total for line in lines})
-    awards = assign_awards([(r.standing.key, r.rank) for r in ranked],
-                           competition.award_scheme,
-                           totals={line.entry.id: line.total for line in lines},
-                           min_total=competition.award_min_total,
-                           **(competition.award_options or {}))
+    plan = plan_awards([(r.standing.key, r.rank) for r in ranked],
+                       AwardConfig.from_json(competition.award_config),
+                       totals={line.entry.id: line.total for line in lines})
     ordered = []
     for previous, current in zip([None, *ranked], ranked, strict=False):
         line = by_id[current.standing.key]
         line.rank = current.rank
         line.standardised = standardised[line.entry.id]
-        line.award = awards.get(line.entry.id)
+        line.awards = plan.awards[line.entry.id]
+        line.decisions = plan.decisions[line.entry.id]
         if previous is not None and previous.rank != current.rank:
             line.decided_by = ranking.decided_by(previous.standing, current.standing, chain)
         ordered.append(line)
-    return ordered
+    return RankedResults(ordered, plan)
 
 
 def store_results(event: Event, lines: list[ResultLine]) -> list[Result]:
@@ -111,7 +134,7 @@ def store_results(event: Event, lines: list[ResultLine]) -> list[Result]:
                      components=[[name, str(score)] for name, score in line.components],
                      penalties=line.penalties, time_used=line.time_used,
                      standardised=line.standardised,
-                     award=line.award.value if line.award else None)
+                     awards=[award.value for award in line.awards])
               for line in lines]
     db.session.add_all(stored)
     db.session.flush()

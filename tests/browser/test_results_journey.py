@@ -72,7 +72,7 @@ def set_up(live_app) -> Journey:
         competition = setup.competition
         competition.feeds_id = province.id
         competition.advance_top_n = 2
-        competition.title_rule = "city_ladder"
+        competition.title_rules = [["city_ladder", {}]]
         for username, role in ((OFFICER, Role.ENCRYPTION_OFFICER),
                                (ARBITRATOR, Role.ARBITRATOR)):
             user = factories.make_user(username, display_name=DISPLAY[username])

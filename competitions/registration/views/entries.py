@@ -28,7 +28,6 @@ from competitions.registration.forms import (
 from competitions.registration.models import Entry, EntryMember, EntryStatus, Nomination, Worker
 from competitions.registration.services import workers_query
 from competitions.results import lifecycle
-from competitions.results.awards import Award
 from competitions.results.honours import HonourTitle
 from competitions.results.models import Result
 
@@ -118,7 +117,7 @@ def my_entries():
         sa.select(Result).where(Result.entry_id.in_([e.id for e in rows])))}
     return render_template("registration/entries/mine.html", rows=rows,
                            can_withdraw=entries.can_withdraw, nominations=nominations,
-                           results=results, awards=Award, in_notice=lifecycle.in_notice,
+                           results=results, in_notice=lifecycle.in_notice,
                            appeals_open=lifecycle.appeals_open)
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
@@ -20,7 +20,6 @@ from competitions.contests.models import Competition, Event, EventStage
 from competitions.errors import DomainError, PermissionDenied
 from competitions.extensions import db
 from competitions.forms import act, apply_error
-from competitions.i18n import lazy_gettext as _l
 from competitions.i18n import local_time
 from competitions.judging.history import clock
 from competitions.judging.scoring import two_places
@@ -33,20 +32,26 @@ from competitions.registration.models import (
     Worker,
 )
 from competitions.results import honours_rules, lifecycle, ranking, services
-from competitions.results.awards import AWARD_SCHEMES, Award
+from competitions.results.award_plans import (
+    AWARD_PRESETS,
+    AwardConfig,
+    AwardPlan,
+    Decision,
+    award_citation,
+)
+from competitions.results.awards import Award
 from competitions.results.blueprint import bp
 from competitions.results.forms import (
-    NO_TITLE_RULE,
     AppealDecisionForm,
     AppealForm,
     ConfirmForm,
     ReasonForm,
-    ResultsSettingsForm,
     TitleDecisionForm,
     title_prefix,
 )
 from competitions.results.models import Appeal, AppealStatus, Result, TitleAward, TitleState
 from competitions.results.settings import results_made_public, save_results_settings
+from competitions.results.settings_form import ResultsSettingsForm
 from competitions.results.titles import TITLE_RULES
 
 # Who may see what
@@ -118,10 +123,12 @@ def _to_event(event: Event, anchor: str | None = None):
 @login_required
 def settings(competition_id):
     competition = _managed_competition(competition_id)
-    form = ResultsSettingsForm(obj=competition)
+    form = ResultsSettingsForm()
     locked = results_made_public(competition)
     if not form.is_submitted():
-        form.title_rule.data = competition.title_rule or NO_TITLE_RULE
+        form.show_rules(competition.award_scheme, AwardConfig.from_json(competition.award_config),
+                        competition.title_rules or [])
+        form.advance_top_n.data = competition.advance_top_n
         form.show_hours("notice", competition.notice_hours)
         form.show_hours("appeal", competition.appeal_hours)
         chain = list(competition.tie_breaks or ranking.DEFAULT_CHAIN)
@@ -133,16 +140,11 @@ def settings(competition_id):
                 "can no longer change."), "error")
     elif form.validate():
         try:
-            award_options = _preset_options("award", AWARD_SCHEMES.get(form.award_scheme.data))
-            title_rule = form.title_rule.data or None
-            title_options = _preset_options("title", TITLE_RULES.get(title_rule or ""))
             save_results_settings(
                 current_user, competition, award_scheme=form.award_scheme.data,
-                award_min_total=form.award_min_total.data, award_options=award_options,
-                title_rule=title_rule, title_options=title_options,
+                award_config=form.award_config, title_rules=form.chosen_title_rules,
                 notice_hours=form.hours("notice"), appeal_hours=form.hours("appeal"),
-                tie_breaks=form.chain,
-                advance_top_n=form.advance_top_n.data)
+                tie_breaks=form.chain, advance_top_n=form.advance_top_n.data)
         except DomainError as error:
             _refused(form, error)
         else:
@@ -151,26 +153,7 @@ def settings(competition_id):
             return redirect(url_for("results.settings", competition_id=competition.id))
     return render_template(
         "results/settings.html", competition=competition, form=form, locked=locked,
-        award_schemes=AWARD_SCHEMES, title_rules=TITLE_RULES, option_labels=OPTION_LABELS,
-        tie_break_labels={name: label for name, (_key, label) in ranking.TIE_BREAKS.items()})
-
-
-# What the presets' own numbers are called on the settings page.
-OPTION_LABELS = {"first": _l("First prizes"), "second": _l("Second prizes"),
-                 "third": _l("Third prizes"), "top": _l("Places recommended")}
-
-
-def _preset_options(kind: str, preset) -> dict:
-    """The chosen preset's own numbers, posted as <kind>-option-<name>; a blank or
-    non-numeric value is passed on as text so that the service refuses it, naming the field."""
-    options = {}
-    for name in (preset.defaults if preset else {}):
-        text = request.form.get(f"{kind}-option-{name}", "").strip()
-        # ASCII digits, not too many: "²".isdigit() is true, and int() then fails, as it does
-        # past 4300 digits.
-        is_number = text.isascii() and text.isdigit() and len(text) <= 9
-        options[name] = int(text) if is_number else text
-    return options
+        award_presets=AWARD_PRESETS, title_rules=TITLE_RULES)
 
 
 # An event's results
@@ -187,14 +170,17 @@ class ResultRow:
     total: Decimal
     time_used: int | None
     standardised: int
-    award: Award | None
+    awards: tuple[Award, ...]  # prize first, then medal
     decided_by: str | None  # the tie-break step that put it behind the line above
+    decisions: tuple[Decision, ...] = ()  # the award rule steps (computed results only)
 
 
-def _computed_rows(event: Event) -> list[ResultRow]:
+def _computed_rows(event: Event) -> tuple[list[ResultRow], AwardPlan | None]:
+    ranked = services.compute_with_plan(event)
     return [ResultRow(line.rank, line.entry, line.components, line.penalties, line.total,
-                      line.time_used, line.standardised, line.award, line.decided_by)
-            for line in services.compute_results(event)]
+                      line.time_used, line.standardised, line.awards, line.decided_by,
+                      line.decisions)
+            for line in ranked.lines], ranked.plan
 
 
 def _published_rows(event: Event) -> list[ResultRow]:
@@ -210,7 +196,7 @@ def _published_rows(event: Event) -> list[ResultRow]:
             result.rank, result.entry,
             [(name, Decimal(score)) for name, score in result.components or []],
             result.penalties, result.total, result.time_used, result.standardised,
-            Award(result.award) if result.award else None, decided))
+            tuple(result.award_list), decided))
         previous = (standing, result.rank)
     return rows
 
@@ -222,17 +208,19 @@ def _preload_units(rows: list[ResultRow]) -> None:
         db.session.scalars(sa.select(Organisation).where(Organisation.id.in_(unit_ids))).all()
 
 
-def _result_rows(event: Event) -> tuple[list[ResultRow], str | None]:
-    """The rows to show and where they come from ("computed" or "published"); none before
-    decryption, so that nobody reads names beside scores before then."""
+def _result_rows(event: Event) -> tuple[list[ResultRow], str | None, AwardPlan | None]:
+    """The rows to show, where they come from ("computed" or "published") and, for computed
+    results, the award plan the organiser previews; none before decryption, so that nobody
+    reads names beside scores before then."""
     if not lifecycle.names_visible(event):
-        return [], None
+        return [], None, None
+    plan = None
     if event.stage in (EventStage.DECRYPTED, EventStage.SIGNED_OFF):
-        rows, source = _computed_rows(event), "computed"
+        (rows, plan), source = _computed_rows(event), "computed"
     else:
         rows, source = _published_rows(event), "published"
     _preload_units(rows)
-    return rows, source
+    return rows, source, plan
 
 
 @bp.route("/events/<int:event_id>")
@@ -240,7 +228,7 @@ def _result_rows(event: Event) -> tuple[list[ResultRow], str | None]:
 def event(event_id):
     event = _readable_event(event_id)
     manages = event.competition.can_manage(current_user)
-    rows, source = _result_rows(event)
+    rows, source, plan = _result_rows(event)
     appeals = db.session.scalars(sa.select(Appeal).where(Appeal.event_id == event.id)
                                  .options(selectinload(Appeal.filed_by))
                                  .order_by(Appeal.filed_at.desc(), Appeal.id.desc())).all()
@@ -248,7 +236,8 @@ def event(event_id):
         TitleAward.event_id == event.id).order_by(TitleAward.rank, TitleAward.id)).all()
     return render_template(
         "results/event.html", event=event, competition=event.competition, stages=EventStage,
-        rows=rows, source=source, manages=manages,
+        rows=rows, source=source, manages=manages, plan=plan,
+        award_citation=award_citation(event.competition),
         can_decrypt=lifecycle.can_decrypt(current_user, event),
         is_arbitrator=lifecycle.is_arbitrator(current_user, event),
         names_visible=lifecycle.names_visible(event), in_notice=lifecycle.in_notice(event),
