@@ -46,6 +46,7 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from competitions.accounts.views import bp as accounts
     from competitions.audit.views import bp as audit
+    from competitions.certificates.views import bp as certificates
     from competitions.contests.views import bp as contests
     from competitions.judging.views import bp as judging
     from competitions.notifications.views import bp as notifications
@@ -56,7 +57,7 @@ def register_blueprints(app: Flask) -> None:
     from competitions.results.views import bp as results
 
     for blueprint in (public, accounts, organisations, contests, registration, judging,
-                      results, notifications, promotion, audit):
+                      results, certificates, notifications, promotion, audit):
         app.register_blueprint(blueprint)
 
 

@@ -70,6 +70,13 @@ class Config:
     AUDIT_VERIFY_KEYS = ""
     AUDIT_CHECKPOINT_PATH = None  # required in production; instance/ in tests and the demo
 
+    # Links made outside a request (the QR code on a certificate, e-mails, CLI output) start
+    # here; set it to the address the public reaches the platform at.
+    PUBLIC_BASE_URL = "http://127.0.0.1:5000"
+    # Public certificate checks, per client address (Flask-Limiter syntax): enough for an HR
+    # office checking a pile of certificates, too few to guess serials and tokens.
+    CERTIFICATE_LOOKUP_LIMITS = "20 per minute; 200 per hour"
+
 
 def load_config(app, overrides=None):
     """Apply defaults, then environment variables, then explicit overrides."""
@@ -84,6 +91,8 @@ def load_config(app, overrides=None):
             env["MIGRATION_DATABASE_URL"])
     if "REDIS_URL" in env:
         app.config["RATELIMIT_STORAGE_URI"] = env["REDIS_URL"]
+    if "PUBLIC_BASE_URL" in env:
+        app.config["PUBLIC_BASE_URL"] = env["PUBLIC_BASE_URL"]
     if "PROXY_COUNT" in env:
         app.config["PROXY_COUNT"] = int(env["PROXY_COUNT"])
     for name in AUDIT_SETTINGS:

@@ -105,7 +105,7 @@ def write_results_as_0009_did() -> dict[int, list[str | None]]:
 
 def test_stored_results_and_settings_read_the_same_after_the_migration(app_at_0009):
     expected = write_results_as_0009_did()
-    flask_migrate.upgrade(directory=MIGRATIONS, revision="0010")
+    flask_migrate.upgrade(directory=MIGRATIONS, revision="head")
     for number, (scheme, _options, _minimum) in enumerate(LEGACY, start=1):
         competition = db.session.get(Competition, number)
         stored = db.session.scalars(sa.select(Result).where(Result.event_id == number)
@@ -139,7 +139,7 @@ def test_stored_results_and_settings_read_the_same_after_the_migration(app_at_00
 def test_a_medals_and_prizes_event_stores_both_awards(app_at_0009):
     """After the migration a result can carry a prize and a medal; the row keeps the order."""
     write_results_as_0009_did()
-    flask_migrate.upgrade(directory=MIGRATIONS, revision="0010")
+    flask_migrate.upgrade(directory=MIGRATIONS, revision="head")
     result = db.session.scalars(sa.select(Result).order_by(Result.id)).first()
     result.awards = [Award.FIRST_PRIZE.value, Award.GOLD.value]
     db.session.commit()

@@ -207,3 +207,26 @@ def test_last_years_demo_contest_is_final_end_to_end(seeded):
            for m in r.entry.members}
     assert nominated == top and nominated
     assert reconcile_marks() == []
+
+
+def test_last_years_demo_contest_has_certificates_a_demo_worker_downloads_and_verifies(
+        seeded, client):
+    from competitions.certificates.documents import verify_url
+    from competitions.certificates.models import Certificate, CertificateStatus
+    from competitions.demo.results import LAST_YEAR
+
+    certs = db.session.scalars(sa.select(Certificate).join(Certificate.competition).where(
+        sa.text("competitions.name = :name")).params(name=LAST_YEAR)).all()
+    assert certs and {c.status for c in certs} == {CertificateStatus.VALID}
+    assert all("-C-320100-" in c.serial for c in certs)
+    assert {c.kind.value for c in certs} == {"award", "title"}
+    bureau = _org("南京市人力资源和社会保障局")
+    assert certs[0].issuer_ids == [_org("南京市总工会").id, bureau.id]
+    holder = next(c for c in certs if c.worker.user_id)
+    login(client, holder.worker.user.username, demo.DEMO_PASSWORD)
+    page = client.get("/certificates/mine").get_data(as_text=True)
+    assert f"/certificates/{holder.id}.pdf" in page
+    pdf = client.get(f"/certificates/{holder.id}.pdf")
+    assert pdf.status_code == 200 and b"/SMask" in pdf.data  # the seals print
+    path = verify_url(holder).split("5000", 1)[1]
+    assert "有效" in client.get(path).get_data(as_text=True)

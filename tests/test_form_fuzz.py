@@ -258,6 +258,9 @@ def world(tree):
         f"/results/competitions/{registration.id}/settings",
         f"/results/competitions/{results.competition.id}/settings",
         f"/results/appeals/{appeal.id}",
+        f"/events/{final.event.id}/certificates",
+        f"/competitions/{final.competition.id}/certificates",
+        f"/organisations/{tree.city.id}/images", "/verify",
     ]
     for event in (reg_event, team_event, nominated_event):
         pages += [f"/registration/events/{event.id}/entries",

@@ -8,6 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from competitions.accounts.models import Role, RoleGrant
+from competitions.certificates.models import Certificate, CertificateKind
 from competitions.extensions import db
 from competitions.judging import marking, signoff
 from competitions.judging.models import ScoreImport, ScoreSheet
@@ -28,13 +29,15 @@ from tests.factories import (
 # Routes anyone may use without logging in.
 PUBLIC = {"static", "public.home", "public.set_language", "accounts.login",
           "accounts.logout", "registration.sign_up", "public.competitions",
-          "public.competition", "public.event_results", "public.notice_pdf"}
+          "public.competition", "public.event_results", "public.notice_pdf",
+          "public.verify", "public.verify_lookup"}
 
 # Routes any signed-in user may use (each serves only the user's own data).
 ANY_USER = {"accounts.dashboard", "accounts.change_password", "accounts.security",
             "accounts.sign_out_everywhere",
             "notifications.index", "notifications.mark_read", "registration.open_events",
-            "registration.my_entries", "registration.my_profile", "registration.register_self"}
+            "registration.my_entries", "registration.my_profile", "registration.register_self",
+            "certificates.mine"}
 
 
 @pytest.fixture
@@ -65,7 +68,13 @@ def objects(tree):
                              rank=1)
     notice = Notification(user_id=organiser.id, kind="entry_status",
                           params={"status": "approved", "event": "焊工"})
-    db.session.add_all([score_import, appeal, title_award, notice])
+    certificate = Certificate(serial="2027-C-000000-0000001-X", token="A" * 20,
+                              kind=CertificateKind.AWARD, key=f"award:{event.id}:0",
+                              competition_id=competition.id, event_id=event.id,
+                              worker_id=other_worker.id, entry_id=entry.id,
+                              holder_name=other_worker.name, awards=["gold"],
+                              issuer_ids=[tree.city.id])
+    db.session.add_all([score_import, appeal, title_award, notice, certificate])
     db.session.flush()
     return {"org_id": tree.city.id, "user_id": organiser.id, "grant_id": grant.id,
             "competition_id": competition.id, "event_id": event.id, "entry_id": entry.id,
@@ -76,7 +85,8 @@ def objects(tree):
             "blind_code": judged.code(0), "sheet_id": db.session.scalar(sa.select(ScoreSheet.id)),
             "penalty_id": penalty.id, "score_import_id": score_import.id,
             "appeal_id": appeal.id, "title_award_id": title_award.id,
-            "notification_id": notice.id,
+            "notification_id": notice.id, "cert_id": certificate.id,
+            "serial": certificate.serial, "kind": "seal",
             "filename": "css/app.css"}
 
 
@@ -131,7 +141,7 @@ def test_an_organiser_of_another_city_is_refused_on_this_citys_objects(app, clie
     scoped = {"org_id", "competition_id", "event_id", "entry_id", "worker_id", "batch_id",
               "nomination_id", "component_id", "criterion_id", "blind_code", "sheet_id",
               "penalty_id", "score_import_id", "appeal_id", "title_award_id",
-              "notification_id"}
+              "notification_id", "cert_id"}
     for rule, method in routes(app):
         if rule.endpoint in PUBLIC | ANY_USER or not set(rule.arguments) & scoped:
             continue

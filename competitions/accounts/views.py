@@ -14,6 +14,7 @@ from competitions.accounts.forms import (
 )
 from competitions.accounts.models import Role, RoleGrant, User
 from competitions.accounts.permissions import admin_required
+from competitions.certificates.services import certificates_of_worker
 from competitions.contests.services import officiating_competitions
 from competitions.database import utcnow
 from competitions.errors import DomainError
@@ -90,9 +91,10 @@ def dashboard():
     roots = managed_roots(current_user) if (current_user.is_admin or
                                             current_user.is_organiser) else []
     sizes = {org.id: count_subtree(org) for org in roots}
-    return render_template("accounts/dashboard.html", roots=roots, sizes=sizes,
-                           worker=current_user.worker,
-                           officiating=officiating_competitions(current_user))
+    worker = current_user.worker
+    return render_template("accounts/dashboard.html", roots=roots, sizes=sizes, worker=worker,
+                           officiating=officiating_competitions(current_user),
+                           certificates=certificates_of_worker(worker.id) if worker else [])
 
 
 @bp.route("/password", methods=["GET", "POST"])

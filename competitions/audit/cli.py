@@ -20,6 +20,7 @@ RECONCILERS = [
     ("mark", "competitions.judging.signoff:reconcile_marks"),
     ("result", "competitions.audit.reconcile:reconcile_results"),
     ("title", "competitions.audit.reconcile:reconcile_titles"),
+    ("certificate", "competitions.audit.reconcile:reconcile_certificates"),
     ("appeal", "competitions.audit.reconcile:reconcile_appeals"),
     ("stage", "competitions.audit.reconcile:reconcile_stages"),
     ("competition", "competitions.audit.reconcile:reconcile_competition_states"),

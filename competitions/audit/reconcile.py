@@ -103,6 +103,26 @@ def reconcile_titles() -> list[str]:
             + _unrecorded(recorded, stored, "title award"))
 
 
+# --- certificates ---------------------------------------------------------------------------
+
+def reconcile_certificates() -> list[str]:
+    """Each certificate as last recorded (issue, review, confirmation, revocation): what it
+    says, whose it is and its status."""
+    from competitions.certificates.models import Certificate
+    from competitions.certificates.services import snapshot
+
+    recorded = {int(entry.subject_id): _after(entry)
+                for entry in _recorded("certificate.", subject_type="Certificate")
+                if entry.after}
+    problems, stored = [], {}
+    for cert in db.session.scalars(sa.select(Certificate)):
+        stored[cert.id] = current = snapshot(cert)
+        if cert.id in recorded:
+            problems += _differences(recorded[cert.id], current,
+                                     lambda key, cert=cert: f"certificate {cert.serial} {key}")
+    return problems + _unrecorded(recorded, stored, "certificate")
+
+
 # --- appeals --------------------------------------------------------------------------------
 
 APPEAL_OUTCOMES = {"appeal.file": "open", "appeal.uphold": "upheld", "appeal.dismiss": "dismissed"}

@@ -83,6 +83,10 @@ class Competition(Base):
     appeal_hours: Mapped[int] = mapped_column(default=5 * 24)  # appeals (申诉) accepted
     tie_breaks: Mapped[list[str]] = mapped_column(
         sa.JSON, default=lambda: ["time_used", "practical", "theory"])
+    # Certificates (certificates/settings.py): the kinds issued, the issuing organisations
+    # printed, and the print layout (pre-printed stock and its offsets).
+    certificate_settings: Mapped[dict] = mapped_column(sa.JSON, default=dict,
+                                                       server_default="{}")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     organiser: Mapped[Organisation] = relationship(lazy="joined")

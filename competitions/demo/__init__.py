@@ -38,6 +38,7 @@ NAT, PROV, CITY, DIST, FIRM = (Tier.NATIONAL, Tier.PROVINCIAL, Tier.CITY, Tier.D
 TREE = ("中华全国总工会", U, NAT, [
     ("江苏省总工会", U, PROV, [
         ("江苏省人力资源和社会保障厅", HR, PROV, []),
+        ("南京市人力资源和社会保障局", HR, CITY, []),
         ("南京市总工会", U, CITY, [
             ("南京钢铁集团有限公司", ENT, FIRM, ("南京", 12, [
                 "焊工", "电工", "起重装卸机械操作工", "机修钳工", "仪器仪表维修工"])),
@@ -63,6 +64,11 @@ TREE = ("中华全国总工会", U, NAT, [
         ]),
     ]),
 ])
+
+# Administrative region codes (GB/T 2260); the organisations below each inherit the nearest.
+REGION_CODES = {"江苏省总工会": "320000", "江苏省人力资源和社会保障厅": "320000",
+                "南京市总工会": "320100", "南京市人力资源和社会保障局": "320100",
+                "南京市江宁区总工会": "320115", "苏州市总工会": "320500"}
 
 # (username, display name, role, organisation name or None, what the login shows)
 ACCOUNTS = [
@@ -204,7 +210,8 @@ def _organisations(node, parent, created) -> dict[str, Organisation]:
                    else Organisation.parent_id.is_(None))
     org = db.session.scalar(sa.select(Organisation).where(Organisation.name == name, same_parent))
     if org is None:
-        org = create_organisation(SYSTEM, name=name, kind=kind, tier=tier, parent=parent)
+        org = create_organisation(SYSTEM, name=name, kind=kind, tier=tier, parent=parent,
+                                  region_code=REGION_CODES.get(name))
         created["organisations"] += 1
     found = {name: org}
     for child in ([] if isinstance(rest, tuple) else rest):

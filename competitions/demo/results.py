@@ -32,6 +32,7 @@ def seed_results(helpers, provincial, password) -> int:
     contest = _competition(nj, nanjing, LAST_YEAR, nanjing.tier, date(2025, 10, 18), ["焊工"],
                            feeds=provincial, nomination_required=False)
     contest.title_rules, contest.award_scheme = [["city_nengshou", {}]], "medals_half"
+    _certificates_signed_by(contest, nanjing, _org("南京市人力资源和社会保障局"))
     contest.notice_hours, contest.appeal_hours = 5 * 24, 2 * 24  # appeals in the first 2 days
     welding = contest.events[0]
     people = _workers_of(nanjing)
@@ -68,6 +69,26 @@ def seed_results(helpers, provincial, password) -> int:
         honours_rules.decide_title(nj, titles[0], approve=True,
                                    note="宁工发〔2025〕第38号")
     return len(field)
+
+
+def _certificates_signed_by(contest, *issuers) -> None:
+    """The union and the HR bureau that co-organise it sign its certificates, each with its
+    seal (uploaded as an organiser would: a transparent PNG)."""
+    from dataclasses import replace
+
+    from competitions.accounts.models import SYSTEM
+    from competitions.certificates import services as certificates
+    from competitions.certificates.models import ImageKind, OrganisationImage
+    from competitions.certificates.settings import settings_of
+    from competitions.demo.seals import red_seal
+    from competitions.extensions import db
+
+    certificates.save_settings(SYSTEM, contest, replace(
+        settings_of(contest), issuer_ids=tuple(org.id for org in issuers)))
+    for org in issuers:
+        if db.session.scalar(db.select(OrganisationImage.id).where(
+                OrganisationImage.organisation_id == org.id)) is None:
+            certificates.save_image(SYSTEM, org, ImageKind.SEAL, red_seal(400, name=org.name))
 
 
 def welding_titles(event) -> list[TitleAward]:

@@ -44,9 +44,18 @@ def _nominated(params):
             url_for("registration.my_entries"))
 
 
+def _certificate_issued(params):
+    from competitions.contests.models import EventGroup
+    event = f"{params['occupation']} · {EventGroup(params['group']).label}"
+    return (_l("Your certificate for %(event)s of %(competition)s is ready to download.",
+               event=event, competition=params["competition"]),
+            url_for("certificates.mine"))
+
+
 # kind → function(params) -> (message, link)
 RENDERERS = {"entry_status": _entry_status, "sheet_returned": _sheet_returned,
-             "appeal_upheld": _appeal_upheld, "nominated": _nominated}
+             "appeal_upheld": _appeal_upheld, "nominated": _nominated,
+             "certificate_issued": _certificate_issued}
 
 
 def notify(user_id: int, kind: str, **params) -> Notification:

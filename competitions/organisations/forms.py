@@ -1,7 +1,7 @@
 """Forms for creating, editing and moving organisations."""
 
 from wtforms import SelectField, StringField
-from wtforms.validators import DataRequired, InputRequired, Length
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from competitions.forms import Form, parse_id
 from competitions.i18n import lazy_gettext as _l
@@ -18,6 +18,11 @@ class OrganisationForm(Form):
     kind = SelectField(_l("Kind"), choices=OrgKind.choices(), coerce=OrgKind.coerce)
     tier = SelectField(_l("Tier"), coerce=Tier.coerce,
                        description=_l("No higher than the parent organisation's tier."))
+    region_code = StringField(
+        _l("Administrative region code"), validators=[Optional(), Length(max=6)],
+        filters=[lambda value: (value or "").strip() or None],
+        description=_l("Six digits of GB/T 2260, e.g. 320100 for Nanjing. Certificates carry "
+                       "it in their serial; left empty, the nearest parent's applies."))
 
     def __init__(self, *args, parent_tier: Tier | None = None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -63,6 +63,9 @@ class Organisation(Base):
         sa.ForeignKey("organisations.id"), index=True
     )
     path: Mapped[str] = mapped_column(PathType, unique=True, default="")
+    # Administrative division code (GB/T 2260, six digits); certificates carry the nearest
+    # ancestor's (region_of).
+    region_code: Mapped[str | None] = mapped_column(sa.String(6))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     parent: Mapped[Organisation | None] = relationship(

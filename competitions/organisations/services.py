@@ -2,6 +2,7 @@
 
 import sqlalchemy as sa
 from sqlalchemy.orm import contains_eager
+from stdnum import numdb
 
 from competitions.accounts.models import Role, RoleGrant, User
 from competitions.audit.services import record
@@ -20,7 +21,32 @@ class TierAboveParent(DomainError):
 
 
 def _snapshot(org: Organisation) -> dict:
-    return {"name": org.name, "kind": org.kind, "tier": org.tier, "parent_id": org.parent_id}
+    return {"name": org.name, "kind": org.kind, "tier": org.tier, "parent_id": org.parent_id,
+            "region_code": org.region_code}
+
+
+def check_region_code(code: str | None) -> str | None:
+    """A GB/T 2260 administrative division code (six digits) that python-stdnum knows, or None."""
+    code = (code or "").strip() or None
+    if code is None:
+        return None
+    if not (len(code) == 6 and code.isdigit() and code != "000000"
+            and any(info for _, info in numdb.get("cn/loc").info(code)[1:])):
+        raise DomainError(_l("%(code)s is not an administrative region code (GB/T 2260, six "
+                             "digits, e.g. 320100).", code=code), field="region_code")
+    return code
+
+
+def region_of(org: Organisation) -> str | None:
+    """The region code of `org` or of its nearest ancestor that has one."""
+    if org.region_code:
+        return org.region_code
+    ids = org.ancestor_ids[:-1]
+    if not ids:
+        return None
+    codes = dict(db.session.execute(sa.select(Organisation.id, Organisation.region_code)
+                                    .where(Organisation.id.in_(ids))).all())
+    return next((codes[i] for i in reversed(ids) if codes.get(i)), None)
 
 
 def _check_tier(tier: Tier, parent: Organisation | None, field: str = "tier") -> None:
@@ -60,7 +86,8 @@ def _lock_paths(org: Organisation) -> None:
 
 
 def create_organisation(actor, *, name: str, kind: OrgKind, tier: Tier,
-                        parent: Organisation | None) -> Organisation:
+                        parent: Organisation | None,
+                        region_code: str | None = None) -> Organisation:
     """Create an organisation under `parent` (only admins create roots)."""
     if parent is None:
         if not actor.is_admin:
@@ -69,7 +96,8 @@ def create_organisation(actor, *, name: str, kind: OrgKind, tier: Tier,
     elif not actor.manages(parent):
         raise PermissionDenied(_l("You do not manage %(name)s.", name=parent.name))
     _check_tier(tier, parent)
-    org = Organisation(name=_clean_name(name), kind=kind, tier=tier, parent=parent)
+    org = Organisation(name=_clean_name(name), kind=kind, tier=tier, parent=parent,
+                       region_code=check_region_code(region_code))
     db.session.add(org)
     db.session.flush()
     if parent is not None:
@@ -82,7 +110,7 @@ def create_organisation(actor, *, name: str, kind: OrgKind, tier: Tier,
 
 
 def update_organisation(actor, org: Organisation, *, name: str, kind: OrgKind,
-                        tier: Tier) -> Organisation:
+                        tier: Tier, region_code: str | None = None) -> Organisation:
     """Rename or re-classify `org`; its tier stays within its parent's and above its children's."""
     if not actor.manages(org):
         raise PermissionDenied(_l("You do not manage %(name)s.", name=org.name))
@@ -97,6 +125,7 @@ def update_organisation(actor, org: Organisation, *, name: str, kind: OrgKind,
                tier=tier.label), field="tier")
     before = _snapshot(org)
     org.name, org.kind, org.tier = _clean_name(name), kind, tier
+    org.region_code = check_region_code(region_code)
     if before != _snapshot(org):
         record(actor, "organisation.update", org, before=before, after=_snapshot(org))
     return org

@@ -106,7 +106,7 @@ def new():
         try:
             org = services.create_organisation(
                 current_user, name=form.name.data, kind=form.kind.data, tier=form.tier.data,
-                parent=parent)
+                parent=parent, region_code=form.region_code.data)
         except DomainError as error:
             db.session.rollback()
             apply_error(form, error)
@@ -125,7 +125,8 @@ def edit(org_id):
     if form.validate_on_submit():
         try:
             services.update_organisation(current_user, org, name=form.name.data,
-                                         kind=form.kind.data, tier=form.tier.data)
+                                         kind=form.kind.data, tier=form.tier.data,
+                                         region_code=form.region_code.data)
         except DomainError as error:
             db.session.rollback()
             apply_error(form, error)

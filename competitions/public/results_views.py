@@ -29,7 +29,7 @@ from competitions.results.exports import (
     notice_period,
     result_rows,
 )
-from competitions.results.notice_pdf import render_notice
+from competitions.results.notice_pdf import render_notice, unprintable_names
 from competitions.spreadsheets.download import send_xlsx
 
 
@@ -80,6 +80,7 @@ def event_results(event_id):
     event = _published_event(event_id)
     rows = result_rows(event)
     totals = [row.total for row in rows]
+    can_export = event.competition.can_manage(current_user)
     return render_template(
         "public/results_event.html", event=event, competition=event.competition, rows=rows,
         components=component_names(rows), two_places=two_places,
@@ -87,7 +88,7 @@ def event_results(event_id):
         notice_ends_at=event.notice_ends_at,
         summary=distribution.summarise(totals),
         chart=distribution.chart_layout(distribution.histogram(totals)),
-        can_export=event.competition.can_manage(current_user),
+        can_export=can_export, unprintable=unprintable_names(rows) if can_export else [],
         checkpoint=latest_checkpoint(event), award_citation=award_citation(event.competition))
 
 

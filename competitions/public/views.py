@@ -32,4 +32,4 @@ def set_language():
     return response
 
 
-from competitions.public import results_views  # noqa: E402,F401  (routes on this blueprint)
+from competitions.public import certificate_views, results_views  # noqa: E402,F401,I001  (routes on this blueprint)

@@ -7,7 +7,6 @@ forms it replaces.
 
 import io
 from datetime import datetime
-from xml.sax.saxutils import escape
 
 from flask_babel import force_locale
 from reportlab.lib import colors
@@ -17,7 +16,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from competitions.certificates.fonts import cjk_font
+from competitions.certificates.fonts import cjk_font, draw_text, markup, unprintable
 from competitions.contests.models import Event
 from competitions.masking import mask_id_number
 from competitions.registration.models import Entry
@@ -47,17 +46,24 @@ def _rows(entries: list[Entry], styles: dict) -> tuple[list[list], list[tuple]]:
         first = len(rows) + 1  # row 0 is the header
         number = entry.entry_number
         if entry.team_name:
-            number = Paragraph(f"{escape(number)}<br/>{escape(entry.team_name)}", styles["code"])
+            number = Paragraph(f"{markup(number)}<br/>{markup(entry.team_name)}", styles["code"])
         for index, member in enumerate(entry.members):
             worker = member.worker
             rows.append([entry.checkin_code if index == 0 else "", number if index == 0 else "",
-                         Paragraph(escape(worker.name), styles["cell"]),
-                         Paragraph(escape(worker.employer.name), styles["cell"]),
+                         Paragraph(markup(worker.name), styles["cell"]),
+                         Paragraph(markup(worker.employer.name), styles["cell"]),
                          mask_id_number(worker.id_number), ""])
         last = len(rows)
         if last > first:
             spans += [("SPAN", (0, first), (0, last)), ("SPAN", (1, first), (1, last))]
     return rows, spans
+
+
+def unprintable_names(entries: list[Entry]) -> list[tuple[str, list[str]]]:
+    """The names, team names and units the list prints with a 〓, and the characters that do."""
+    return unprintable(text for entry in entries for text in (
+        entry.team_name, *(m.worker.name for m in entry.members),
+        *(m.worker.employer.name for m in entry.members)))
 
 
 def render_checkin_list(event: Event, entries: list[Entry], printed_at: datetime) -> bytes:
@@ -74,9 +80,9 @@ def render_checkin_list(event: Event, entries: list[Entry], printed_at: datetime
         author=competition.organiser.name, subject="检录单")
     people = sum(len(entry.members) for entry in entries)
     story = [
-        Paragraph(escape(competition.name), styles["title"]),
-        Paragraph(escape(f"{event_name} 检录单"), styles["subtitle"]),
-        Paragraph(escape(f"共 {len(entries)} 个参赛单元，{people} 人 · "
+        Paragraph(markup(competition.name), styles["title"]),
+        Paragraph(markup(f"{event_name} 检录单"), styles["subtitle"]),
+        Paragraph(markup(f"共 {len(entries)} 个参赛单元，{people} 人 · "
                          f"打印时间 {printed_at:%Y-%m-%d %H:%M}"), styles["meta"]),
         Spacer(1, 5 * mm),
     ]
@@ -96,10 +102,8 @@ def render_checkin_list(event: Event, entries: list[Entry], printed_at: datetime
     story.append(table)
 
     def footer(canvas, doc):
-        canvas.saveState()
-        canvas.setFont(font, 9)
-        canvas.drawCentredString(A4[0] / 2, 10 * mm, f"{event_name} 检录单 · 第 {doc.page} 页")
-        canvas.restoreState()
+        draw_text(canvas, A4[0] / 2, 10 * mm, f"{event_name} 检录单 · 第 {doc.page} 页", size=9,
+                  align="centre")
 
     document.build(story, onFirstPage=footer, onLaterPages=footer)
     return buffer.getvalue()

@@ -59,8 +59,9 @@ def recommend_titles(actor, event: Event) -> list[TitleAward]:
     return created
 
 
-def decide_title(actor, award: TitleAward, *, approve: bool, note: str | None = None) -> None:
-    """Record the granting body's decision; an approved title joins the worker's titles."""
+def decide_title(actor, award: TitleAward, *, approve: bool, note: str | None = None):
+    """Record the granting body's decision; an approved title joins the worker's titles and
+    issues its certificate (returned, when the competition issues title certificates)."""
     competition = db.session.get(Competition, award.competition_id)
     if not competition.can_manage(actor):
         raise PermissionDenied(_l("Only the competition's organisers record title approvals."))
@@ -74,3 +75,7 @@ def decide_title(actor, award: TitleAward, *, approve: bool, note: str | None = 
                                    year=competition.year))
     db.session.flush()
     record(actor, "title.approve" if approve else "title.decline", award, reason=award.note)
+    if approve:
+        from competitions.certificates.services import issue_for_title
+        return issue_for_title(actor, award)
+    return None

@@ -170,9 +170,12 @@ def open_appeals(event: Event) -> int:
         Appeal.event_id == event.id, Appeal.status == AppealStatus.OPEN))
 
 
-def finalise(actor, event: Event, now: datetime | None = None) -> None:
-    """Freeze the results once the notice has ended with no appeal open; when every event of
-    the competition is final, so is the competition, and its winners go on (advancement)."""
+def finalise(actor, event: Event, now: datetime | None = None):
+    """Freeze the results once the notice has ended with no appeal open, and issue the
+    certificates they call for (returned: certificates.services.IssueReport); when every
+    event of the competition is final, so is the competition, and its winners go on
+    (advancement)."""
+    from competitions.certificates import services as certificates
     from competitions.results import advancement, honours_rules
 
     if not event.competition.can_manage(actor):
@@ -189,6 +192,7 @@ def finalise(actor, event: Event, now: datetime | None = None) -> None:
     db.session.flush()
     record(actor, "results.finalise", event, after={"stage": event.stage})
     honours_rules.recommend_titles(actor, event)
+    report = certificates.issue_for_event(actor, event)
     competition = event.competition
     if all(e.stage is EventStage.FINAL for e in competition.events if e.drawn_at is not None):
         competition.state = CompetitionState.FINAL
@@ -196,6 +200,7 @@ def finalise(actor, event: Event, now: datetime | None = None) -> None:
         record(actor, "competition.finalise", competition, after={"state": competition.state})
         advancement.advance(actor, competition)
     make_checkpoint("results.finalise", event)
+    return report
 
 
 def reopen_results(actor, event: Event, reason: str) -> None:
@@ -210,6 +215,8 @@ def reopen_results(actor, event: Event, reason: str) -> None:
     db.session.flush()
     record(actor, "results.reopen", event, after={"stage": event.stage},
            reason=reason.strip())
+    from competitions.certificates.services import put_under_review
+    put_under_review(actor, event, reason.strip())
     if event.competition.state is CompetitionState.FINAL:
         event.competition.state = CompetitionState.DRAWN
         record(actor, "competition.reopen", event.competition,

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 from datetime import datetime
-from xml.sax.saxutils import escape
 
 from flask_babel import force_locale, to_user_timezone
 from reportlab.lib import colors
@@ -21,7 +20,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from competitions.audit.checkpoints import latest_checkpoint
-from competitions.certificates.fonts import cjk_font
+from competitions.certificates.fonts import cjk_font, draw_text, markup, unprintable
 from competitions.contests.models import Event, EventStage
 from competitions.judging.scoring import two_places
 from competitions.results.exports import ResultRow, award_label
@@ -62,6 +61,11 @@ def appeal_text(closes_at: datetime | None) -> str:
             "逾期不予受理；仲裁组的决定为最终决定。")
 
 
+def unprintable_names(rows: list[ResultRow]) -> list[tuple[str, list[str]]]:
+    """The masked names and units the notice prints with a 〓, and the characters that do."""
+    return unprintable(text for row in rows for text in (row.masked_name, row.unit))
+
+
 def render_notice(event: Event, rows: list[ResultRow], *, starts_at: datetime | None,
                   ends_at: datetime | None, printed_at: datetime) -> bytes:
     """An A4 PDF: title, notice period, the masked ranking table, then how to appeal by the
@@ -81,18 +85,18 @@ def render_notice(event: Event, rows: list[ResultRow], *, starts_at: datetime | 
         author=competition.organiser.name, subject="成绩公示")
     final = event.stage is EventStage.FINAL
     story = [
-        Paragraph(escape(competition.name), styles["title"]),
-        Paragraph(escape(f"{event_name} 成绩公示"), styles["subtitle"]),
-        Paragraph(escape(f"公示期：{_when(starts_at)} 至 {_when(ends_at)}（{_zone(ends_at)}）"),
+        Paragraph(markup(competition.name), styles["title"]),
+        Paragraph(markup(f"{event_name} 成绩公示"), styles["subtitle"]),
+        Paragraph(markup(f"公示期：{_when(starts_at)} 至 {_when(ends_at)}（{_zone(ends_at)}）"),
                   styles["meta"]),
         Spacer(1, 4 * mm),
-        Paragraph(escape(f"经裁判组评分、裁判长签字确认并解密，现将{event_name}比赛成绩"
+        Paragraph(markup(f"经裁判组评分、裁判长签字确认并解密，现将{event_name}比赛成绩"
                          f"{'（最终成绩）' if final else ''}公布如下，共 {len(rows)} 名（队）。"),
                   styles["body"]),
         Spacer(1, 3 * mm),
     ]
-    table_rows = [[str(row.rank), Paragraph(escape(row.masked_name), styles["cell"]),
-                   Paragraph(escape(row.unit), styles["cell"]), two_places(row.total),
+    table_rows = [[str(row.rank), Paragraph(markup(row.masked_name), styles["cell"]),
+                   Paragraph(markup(row.unit), styles["cell"]), two_places(row.total),
                    award_label(row.awards)] for row in rows]
     table = Table([HEADERS, *table_rows], colWidths=WIDTHS, repeatRows=1)
     table.setStyle(TableStyle([
@@ -109,19 +113,17 @@ def render_notice(event: Event, rows: list[ResultRow], *, starts_at: datetime | 
         story.append(Paragraph("公示期已结束，以上成绩为最终成绩。", styles["body"]))
     else:
         closes_at = event.appeals_close_at and to_user_timezone(event.appeals_close_at)
-        story.append(Paragraph(escape(appeal_text(closes_at or ends_at)), styles["body"]))
+        story.append(Paragraph(markup(appeal_text(closes_at or ends_at)), styles["body"]))
     story += [Spacer(1, 8 * mm),
-              Paragraph(escape(competition.organiser.name), styles["meta"]),
-              Paragraph(escape(f"打印时间 {printed_at:%Y-%m-%d %H:%M}"), styles["meta"])]
+              Paragraph(markup(competition.organiser.name), styles["meta"]),
+              Paragraph(markup(f"打印时间 {printed_at:%Y-%m-%d %H:%M}"), styles["meta"])]
     checkpoint = latest_checkpoint(event)
     if checkpoint is not None:  # anchors the audit log: docs/audit.md
-        story.append(Paragraph(escape(f"审计检查点 {checkpoint.fingerprint}"), styles["meta"]))
+        story.append(Paragraph(markup(f"审计检查点 {checkpoint.fingerprint}"), styles["meta"]))
 
     def footer(canvas, doc):
-        canvas.saveState()
-        canvas.setFont(font, 9)
-        canvas.drawCentredString(A4[0] / 2, 10 * mm, f"{event_name} 成绩公示 · 第 {doc.page} 页")
-        canvas.restoreState()
+        draw_text(canvas, A4[0] / 2, 10 * mm, f"{event_name} 成绩公示 · 第 {doc.page} 页", size=9,
+                  align="centre")
 
     document.build(story, onFirstPage=footer, onLaterPages=footer)
     return buffer.getvalue()

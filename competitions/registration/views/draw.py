@@ -14,7 +14,7 @@ from competitions.errors import DomainError
 from competitions.extensions import db
 from competitions.registration import draw as drawing
 from competitions.registration.blueprint import bp
-from competitions.registration.checkin_pdf import render_checkin_list
+from competitions.registration.checkin_pdf import render_checkin_list, unprintable_names
 from competitions.registration.entries import entry_counts
 from competitions.registration.import_forms import ConfirmForm
 from competitions.registration.imports import can_import
@@ -43,9 +43,11 @@ def draw_event(event_id):
             flash(_("The draw is done: %(n)d entries have their numbers and codes.",
                     n=len(entries)), "success")
             return redirect(url_for("registration.draw_event", event_id=event.id))
+    entries = drawing.checkin_list(event)
     return render_template(
         "registration/draw/event.html", event=event, competition=event.competition, form=form,
-        counts=entry_counts([event.id])[event.id], entries=drawing.checkin_list(event),
+        counts=entry_counts([event.id])[event.id], entries=entries,
+        unprintable=unprintable_names(entries),
         can_import=can_import(current_user, event),
         can_see_blind_codes=drawing.can_see_blind_codes(current_user, event),
         scoring=event.stage is EventStage.SCORING)

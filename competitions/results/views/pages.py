@@ -16,6 +16,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
+from competitions.certificates.services import IssueReport
+from competitions.certificates.views import flash_report
 from competitions.contests.models import Competition, Event, EventStage
 from competitions.errors import DomainError, PermissionDenied
 from competitions.extensions import db
@@ -277,8 +279,11 @@ def publish(event_id):
 @login_required
 def finalise(event_id):
     event = _managed_event(event_id)
-    if act(ConfirmForm(), lambda: lifecycle.finalise(current_user, event)):
+    outcome = {}
+    if act(ConfirmForm(), lambda: outcome.setdefault(
+            "report", lifecycle.finalise(current_user, event))):
         flash(_("The results are final."), "success")
+        flash_report(outcome["report"])
     return _to_event(event)
 
 
@@ -301,10 +306,13 @@ def decide_title(title_award_id):
     if not event.competition.can_manage(current_user):
         abort(403)
     form = TitleDecisionForm(prefix=title_prefix(award.id))
-    if act(form, lambda: honours_rules.decide_title(
+    outcome = {}
+    if act(form, lambda: outcome.setdefault("certificate", honours_rules.decide_title(
             current_user, award, approve=form.decision.data == "approve",
-            note=form.note.data)):
+            note=form.note.data))):
         flash(_("The granting body's decision is recorded."), "success")
+        if outcome["certificate"] is not None:
+            flash_report(IssueReport(issued=[outcome["certificate"]]))
     return _to_event(event, "titles")
 
 
