@@ -23,9 +23,11 @@ def in_english(command):
 def register_commands(app) -> None:
     from competitions.audit.cli import audit_cli
     from competitions.certificates.cli import certificates_cli
+    from competitions.promotion.cli import promotion_cli
     from competitions.results.cli import results_cli
     app.cli.add_command(audit_cli)
     app.cli.add_command(certificates_cli)
+    app.cli.add_command(promotion_cli)
     app.cli.add_command(results_cli)
     app.cli.add_command(create_admin)
     app.cli.add_command(seed_demo)

@@ -20,7 +20,12 @@ from competitions.judging.models import (  # noqa: F401
 )
 from competitions.notifications.models import Notification  # noqa: F401
 from competitions.organisations.models import Organisation  # noqa: F401
-from competitions.promotion.models import Occupation  # noqa: F401
+from competitions.promotion.models import (  # noqa: F401
+    LevelChange,
+    Occupation,
+    PromotionEligibility,
+    WorkerLevel,
+)
 from competitions.registration.models import (  # noqa: F401
     Entry,
     EntryMember,

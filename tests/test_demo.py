@@ -230,3 +230,26 @@ def test_last_years_demo_contest_has_certificates_a_demo_worker_downloads_and_ve
     assert pdf.status_code == 200 and b"/SMask" in pdf.data  # the seals print
     path = verify_url(holder).split("5000", 1)[1]
     assert "有效" in client.get(path).get_data(as_text=True)
+
+
+def test_last_years_demo_contest_has_promotions_one_confirmed_one_declined_the_rest_pending(
+        seeded):
+    from competitions.contests.models import Competition
+    from competitions.demo.results import LAST_YEAR
+    from competitions.promotion import eligibility
+    from competitions.promotion.models import EligibilityStatus, PromotionEligibility
+    from competitions.promotion.worker_levels import level_in
+
+    rows = db.session.scalars(sa.select(PromotionEligibility)).all()
+    assert rows and all(row.rule_name == "tianjin_2024_city1" for row in rows)
+    eligible = [row for row in rows if row.eligible]
+    statuses = [row.status for row in eligible]
+    assert statuses.count(EligibilityStatus.CONFIRMED) == 1
+    assert statuses.count(EligibilityStatus.DECLINED) == 1
+    assert statuses.count(EligibilityStatus.PENDING) == len(eligible) - 2 >= 1
+    confirmed = next(row for row in eligible if row.status is EligibilityStatus.CONFIRMED)
+    worker = db.session.get(Worker, confirmed.worker_id)
+    assert level_in(worker, confirmed.occupation_id) is confirmed.to_level
+    officer = db.session.scalar(sa.select(User).where(User.username == "js_hr"))
+    contest = db.session.get(Competition, confirmed.competition_id)
+    assert contest.name == LAST_YEAR and eligibility.can_review(officer, contest)

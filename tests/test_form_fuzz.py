@@ -24,13 +24,17 @@ from hypothesis import strategies as st
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from werkzeug.exceptions import HTTPException
 
-from competitions.accounts.models import Role, RoleGrant
+from competitions.accounts.models import SYSTEM, Role, RoleGrant
 from competitions.contests.models import CompetitionState
 from competitions.database import utcnow
 from competitions.extensions import db
 from competitions.judging import marking as marking_service
 from competitions.judging import score_import, signoff
 from competitions.notifications.services import notify
+from competitions.promotion import eligibility
+from competitions.promotion.levels import SkillLevel
+from competitions.promotion.rules import preset
+from competitions.promotion.worker_levels import set_level
 from competitions.registration.models import EntryStatus, Nomination
 from competitions.results import lifecycle
 from competitions.text_rules import find_text_problem
@@ -227,7 +231,16 @@ def world(tree):
         lifecycle.decrypt(results.officer, setup.event)
     lifecycle.publish(final.organiser, final.event)
     final.event.notice_ends_at = utcnow() - timedelta(minutes=1)
+    # Promotion: organisers decide too here; three entrants are 高级工 in 焊工, one is confirmed.
+    final.competition.promotion_rules = preset("national_class1_2015").to_json()
+    final.competition.promotion_by_organisers = True
+    for entrant in final.workers[:3]:
+        set_level(None, entrant, final.event.occupation, SkillLevel.LEVEL_3,
+                  on=utcnow().date(), source="recorded")
     lifecycle.finalise(final.organiser, final.event)
+    first = db.session.scalars(eligibility.eligibilities(
+        SYSTEM, competition_id=final.competition.id, status="pending")).first()
+    eligibility.confirm(SYSTEM, first, document_no="宁人社〔2026〕1号")
     db.session.commit()
 
     people = SimpleNamespace(
@@ -261,6 +274,8 @@ def world(tree):
         f"/events/{final.event.id}/certificates",
         f"/competitions/{final.competition.id}/certificates",
         f"/organisations/{tree.city.id}/images", "/verify",
+        f"/promotion/competitions/{final.competition.id}/rules",
+        f"/promotion/eligibilities?competition={final.competition.id}&status=all",
     ]
     for event in (reg_event, team_event, nominated_event):
         pages += [f"/registration/events/{event.id}/entries",

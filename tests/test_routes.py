@@ -13,6 +13,8 @@ from competitions.extensions import db
 from competitions.judging import marking, signoff
 from competitions.judging.models import ScoreImport, ScoreSheet
 from competitions.notifications.models import Notification
+from competitions.promotion.levels import SkillLevel
+from competitions.promotion.models import PromotionEligibility
 from competitions.registration.models import ImportBatch, Nomination
 from competitions.results.honours import HonourTitle
 from competitions.results.models import Appeal, TitleAward
@@ -37,7 +39,7 @@ ANY_USER = {"accounts.dashboard", "accounts.change_password", "accounts.security
             "accounts.sign_out_everywhere",
             "notifications.index", "notifications.mark_read", "registration.open_events",
             "registration.my_entries", "registration.my_profile", "registration.register_self",
-            "certificates.mine"}
+            "certificates.mine", "promotion.my_record"}
 
 
 @pytest.fixture
@@ -74,7 +76,12 @@ def objects(tree):
                               worker_id=other_worker.id, entry_id=entry.id,
                               holder_name=other_worker.name, awards=["gold"],
                               issuer_ids=[tree.city.id])
-    db.session.add_all([score_import, appeal, title_award, notice, certificate])
+    promotion = PromotionEligibility(
+        competition_id=competition.id, event_id=event.id, entry_id=entry.id,
+        worker_id=other_worker.id, occupation_id=event.occupation_id, rule_name="anhui_2023",
+        rule_version=1, code="eligible", eligible=True, from_level=SkillLevel.LEVEL_3,
+        to_level=SkillLevel.LEVEL_2, reason="参照", rank=1)
+    db.session.add_all([score_import, appeal, title_award, notice, certificate, promotion])
     db.session.flush()
     return {"org_id": tree.city.id, "user_id": organiser.id, "grant_id": grant.id,
             "competition_id": competition.id, "event_id": event.id, "entry_id": entry.id,
@@ -86,6 +93,7 @@ def objects(tree):
             "penalty_id": penalty.id, "score_import_id": score_import.id,
             "appeal_id": appeal.id, "title_award_id": title_award.id,
             "notification_id": notice.id, "cert_id": certificate.id,
+            "eligibility_id": promotion.id,
             "serial": certificate.serial, "kind": "seal",
             "filename": "css/app.css"}
 
@@ -141,7 +149,7 @@ def test_an_organiser_of_another_city_is_refused_on_this_citys_objects(app, clie
     scoped = {"org_id", "competition_id", "event_id", "entry_id", "worker_id", "batch_id",
               "nomination_id", "component_id", "criterion_id", "blind_code", "sheet_id",
               "penalty_id", "score_import_id", "appeal_id", "title_award_id",
-              "notification_id", "cert_id"}
+              "notification_id", "cert_id", "eligibility_id"}
     for rule, method in routes(app):
         if rule.endpoint in PUBLIC | ANY_USER or not set(rule.arguments) & scoped:
             continue

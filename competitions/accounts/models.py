@@ -147,6 +147,12 @@ class User(UserMixin, Base):
             return True
         return any(organisation.path.startswith(path) for path in self.organiser_paths)
 
+    @property
+    def hr_paths(self) -> list[str]:
+        """Paths of the subtrees this user's HR-officer grants cover."""
+        return [(grant.covers or grant.organisation).path for grant in self.grants
+                if grant.role is Role.HR_OFFICER and (grant.covers or grant.organisation)]
+
 
 class LoginSession(Base):
     """One signed-in browser. The session cookie carries a random token whose hash is kept
@@ -194,6 +200,7 @@ class AnonymousUser(AnonymousUserMixin):
     is_admin = False
     is_organiser = False
     organiser_paths: list[str] = []
+    hr_paths: list[str] = []
     grants: list = []
     worker = None
 
@@ -233,11 +240,16 @@ class RoleGrant(Base):
     competition_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("competitions.id"), index=True)
     event_id: Mapped[int | None] = mapped_column(sa.ForeignKey("events.id"), index=True)
+    # An HR officer's grant names the subtree it covers (the provincial bureau covers the
+    # province's union tree, not only the bureau's own node); None: the granted organisation's.
+    covers_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisations.id"))
     granted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     user: Mapped[User] = relationship(back_populates="grants", foreign_keys=[user_id])
-    organisation: Mapped[Organisation | None] = relationship(lazy="joined")
+    organisation: Mapped[Organisation | None] = relationship(
+        lazy="joined", foreign_keys=[organisation_id])
+    covers: Mapped[Organisation | None] = relationship(foreign_keys=[covers_id])
     granted_by: Mapped[User | None] = relationship(foreign_keys=[granted_by_id])
 
     __table_args__ = (

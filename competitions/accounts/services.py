@@ -277,7 +277,10 @@ def _scope_competition(competition_id: int | None, event_id: int | None):
 
 
 def grant_role(actor, user: User, role: Role, *, organisation: Organisation | None = None,
-               competition_id: int | None = None, event_id: int | None = None) -> RoleGrant:
+               competition_id: int | None = None, event_id: int | None = None,
+               covers: Organisation | None = None) -> RoleGrant:
+    """`covers`: for an HR officer, the subtree the grant covers (the provincial bureau's
+    officer covers the province's union tree); the granting actor must manage it."""
     scope = (Scope.ORGANISATION if organisation is not None else
              Scope.COMPETITION if competition_id is not None else
              Scope.EVENT if event_id is not None else Scope.PLATFORM)
@@ -290,8 +293,11 @@ def grant_role(actor, user: User, role: Role, *, organisation: Organisation | No
         if (grant.role, grant.organisation_id, grant.competition_id, grant.event_id) == (
                 role, getattr(organisation, "id", None), competition_id, event_id):
             raise InvalidGrant(_l("%(user)s already holds this role.", user=user.display_name))
+    if covers is not None and (role is not Role.HR_OFFICER or not actor.manages(covers)):
+        raise InvalidGrant(_l("Only an HR officer's grant covers a subtree, one the granting "
+                              "organiser manages."), field="covers")
     grant = RoleGrant(user=user, role=role, organisation=organisation,
-                      competition_id=competition_id, event_id=event_id,
+                      competition_id=competition_id, event_id=event_id, covers=covers,
                       granted_by=actor if isinstance(actor, User) else None)
     db.session.add(grant)
     db.session.flush()
@@ -314,4 +320,5 @@ def revoke_grant(actor, grant: RoleGrant) -> None:
 def _grant_snapshot(grant: RoleGrant) -> dict:
     return {"user_id": grant.user.id, "role": grant.role,
             "organisation_id": grant.organisation.id if grant.organisation else None,
-            "competition_id": grant.competition_id, "event_id": grant.event_id}
+            "competition_id": grant.competition_id, "event_id": grant.event_id,
+            **({"covers_id": grant.covers_id} if grant.covers_id else {})}

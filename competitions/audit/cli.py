@@ -21,6 +21,7 @@ RECONCILERS = [
     ("result", "competitions.audit.reconcile:reconcile_results"),
     ("title", "competitions.audit.reconcile:reconcile_titles"),
     ("certificate", "competitions.audit.reconcile:reconcile_certificates"),
+    ("promotion", "competitions.audit.reconcile:reconcile_promotions"),
     ("appeal", "competitions.audit.reconcile:reconcile_appeals"),
     ("stage", "competitions.audit.reconcile:reconcile_stages"),
     ("competition", "competitions.audit.reconcile:reconcile_competition_states"),

@@ -123,6 +123,37 @@ def reconcile_certificates() -> list[str]:
     return problems + _unrecorded(recorded, stored, "certificate")
 
 
+# --- promotions ----------------------------------------------------------------------------
+
+def reconcile_promotions() -> list[str]:
+    """Each promotion decision (confirmation, decline, certificate) as last recorded; and no
+    eligibility decided, nor any level raised by a promotion, without an entry in the log."""
+    from competitions.promotion.eligibility import snapshot
+    from competitions.promotion.models import (
+        EligibilityStatus,
+        LevelChange,
+        PromotionEligibility,
+    )
+
+    recorded = {int(entry.subject_id): _after(entry)
+                for entry in _recorded("promotion.confirm", "promotion.decline",
+                                       "promotion.certificate", "promotion.flag",
+                                       subject_type="PromotionEligibility") if entry.after}
+    problems, decided = [], {}
+    for eligibility in db.session.scalars(sa.select(PromotionEligibility)):
+        current = snapshot(eligibility)
+        if eligibility.id in recorded:
+            problems += _differences(recorded[eligibility.id], current,
+                                     lambda key, e=eligibility: f"promotion {e.id} {key}")
+        if eligibility.status is not EligibilityStatus.PENDING:
+            decided[eligibility.id] = current
+    problems += _unrecorded(recorded, decided, "promotion decision")
+    raised = db.session.scalars(sa.select(LevelChange).where(LevelChange.source == "promotion"))
+    problems += [f"level change {change.id}: a promotion the log never recorded"
+                 for change in raised if change.eligibility_id not in recorded]
+    return problems
+
+
 # --- appeals --------------------------------------------------------------------------------
 
 APPEAL_OUTCOMES = {"appeal.file": "open", "appeal.uphold": "upheld", "appeal.dismiss": "dismissed"}

@@ -87,6 +87,13 @@ class Competition(Base):
     # printed, and the print layout (pre-printed stock and its offsets).
     certificate_settings: Mapped[dict] = mapped_column(sa.JSON, default=dict,
                                                        server_default="{}")
+    # Promotion (RULES.md C; promotion/rules.py): the rule set's JSON, empty when the
+    # competition promotes nobody; whether its organisers may confirm as well as the HR
+    # officers; and how long an eligibility waits for a decision before it expires.
+    promotion_rules: Mapped[dict] = mapped_column(sa.JSON, default=dict, server_default="{}")
+    promotion_by_organisers: Mapped[bool] = mapped_column(default=False,
+                                                          server_default=sa.false())
+    promotion_expiry_days: Mapped[int] = mapped_column(default=90, server_default="90")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     organiser: Mapped[Organisation] = relationship(lazy="joined")

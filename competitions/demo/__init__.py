@@ -75,7 +75,7 @@ ACCOUNTS = [
     ("admin", "平台管理员", Role.ADMIN, None, "platform administrator"),
     ("js_organiser", "周文斌", Role.ORGANISER, "江苏省总工会", "organiser, 江苏省总工会"),
     ("js_hr", "钱丽华", Role.HR_OFFICER, "江苏省人力资源和社会保障厅",
-     "HR officer, 江苏省人力资源和社会保障厅"),
+     "HR officer, 江苏省人力资源和社会保障厅, covering 江苏省总工会's subtree"),
     ("nj_organiser", "陈建国", Role.ORGANISER, "南京市总工会", "organiser, 南京市总工会"),
     ("sz_organiser", "顾晓燕", Role.ORGANISER, "苏州市总工会", "organiser, 苏州市总工会"),
     ("nisco_organiser", "孙海波", Role.ORGANISER, "南京钢铁集团有限公司",
@@ -86,6 +86,9 @@ ACCOUNTS = [
     ("judge04", "朱静怡", None, None, "judge, Nanjing welding (two drafts left)"),
     ("judge05", "许文华", None, None, "judge, Nanjing welding (reserve on the panels)"),
 ]
+# The subtree each HR officer's grant covers: the provincial bureau reviews promotions from
+# the province's union competitions.
+HR_COVERS = {"js_hr": "江苏省总工会"}
 WORKER_LOGINS = 10  # workers worker01 … worker10 can log in
 
 # Region codes of Nanjing and Suzhou, current and historical; each ID number uses one that was
@@ -233,7 +236,8 @@ def _accounts(orgs, created) -> None:
                 grant_role(SYSTEM, user, Role.ADMIN)
             admin = user
         elif role is not None and not user.has_role(role):
-            grant_role(admin, user, role, organisation=orgs[org_name])
+            grant_role(admin, user, role, organisation=orgs[org_name],
+                       covers=orgs.get(HR_COVERS.get(username)))
 
 
 def _workers(orgs, created) -> None:

@@ -18,6 +18,7 @@ from competitions.contests import services as contests
 from competitions.database import utcnow
 from competitions.demo import judging as demo_judging
 from competitions.judging import score_import, signoff
+from competitions.promotion import rules as promotion_rules
 from competitions.registration import draw, entries
 from competitions.results import honours_rules, lifecycle
 from competitions.results.models import TitleAward
@@ -33,6 +34,7 @@ def seed_results(helpers, provincial, password) -> int:
                            feeds=provincial, nomination_required=False)
     contest.title_rules, contest.award_scheme = [["city_nengshou", {}]], "medals_half"
     _certificates_signed_by(contest, nanjing, _org("南京市人力资源和社会保障局"))
+    contest.promotion_rules = promotion_rules.preset("tianjin_2024_city1").to_json()
     contest.notice_hours, contest.appeal_hours = 5 * 24, 2 * 24  # appeals in the first 2 days
     welding = contest.events[0]
     people = _workers_of(nanjing)
@@ -40,6 +42,7 @@ def seed_results(helpers, provincial, password) -> int:
     field = _register_some(nj, welding, with_login[1:3] + people[20:], 10)
     for entry in field:
         entries.decide(nj, entry, approve=True)
+    _welding_levels_recorded(field, welding.occupation)
     contests.transition(nj, contest, "close_registration")
     draw.draw_event(nj, welding)
     officer, arbitrator = _user("nj_jiami"), _user("nj_zhongcai")
@@ -68,7 +71,41 @@ def seed_results(helpers, provincial, password) -> int:
     if titles:
         honours_rules.decide_title(nj, titles[0], approve=True,
                                    note="宁工发〔2025〕第38号")
+    _promotions_reviewed(_user("js_hr"), welding)
     return len(field)
+
+
+def _welding_levels_recorded(field, occupation) -> None:
+    """The entrants' levels in 焊工, from their 职业技能等级证书 (those who hold a level; the
+    others' stays unknown, and the assessment says so)."""
+    from competitions.accounts.models import SYSTEM
+    from competitions.promotion.worker_levels import level_in, set_level
+
+    for entry in field:
+        for member in entry.members:
+            worker = member.worker
+            if worker.skill_level and level_in(worker, occupation.id) is None:
+                set_level(SYSTEM, worker, occupation, worker.skill_level,
+                          on=date(2024, 6, 30), source="recorded")
+
+
+def _promotions_reviewed(officer, event) -> None:
+    """The provincial bureau's officer confirmed the first eligible winner's promotion and
+    declined one; the rest await review."""
+    import sqlalchemy as sa
+
+    from competitions.extensions import db
+    from competitions.promotion import eligibility
+    from competitions.promotion.models import PromotionEligibility
+
+    eligible = list(db.session.scalars(sa.select(PromotionEligibility).where(
+        PromotionEligibility.event_id == event.id, PromotionEligibility.eligible.is_(True))
+        .order_by(PromotionEligibility.rank, PromotionEligibility.id)))
+    if eligible:
+        eligibility.confirm(officer, eligible[0], document_no="苏人社技〔2025〕第17号")
+    if len(eligible) > 1:
+        eligibility.decline(officer, eligible[-1],
+                            reason="参赛时未在本职业岗位连续工作满规定年限，暂不予晋升。")
 
 
 def _certificates_signed_by(contest, *issuers) -> None:

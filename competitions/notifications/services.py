@@ -52,10 +52,31 @@ def _certificate_issued(params):
             url_for("certificates.mine"))
 
 
+def _promotion_decided(params):
+    from competitions.promotion.levels import SkillLevel
+    level = SkillLevel(params["level"]).label if params.get("level") else ""
+    if params["status"] == "confirmed":
+        message = _l("%(name)s's promotion to %(level)s in %(occupation)s is confirmed.",
+                     name=params["name"], level=level, occupation=params["occupation"])
+    else:
+        message = _l("%(name)s's promotion to %(level)s in %(occupation)s was declined.",
+                     name=params["name"], level=level, occupation=params["occupation"])
+    return message, url_for("promotion.record", worker_id=params["worker_id"])
+
+
+def _promotion_pending(params):
+    return (_l("%(count)s promotion eligibilities of %(competition)s await your decision; the "
+               "first expires on %(date)s.", count=params["count"],
+               competition=params["competition"], date=params["expires"][:10]),
+            url_for("promotion.eligibilities", competition=params["competition_id"],
+                    status="pending"))
+
+
 # kind → function(params) -> (message, link)
 RENDERERS = {"entry_status": _entry_status, "sheet_returned": _sheet_returned,
              "appeal_upheld": _appeal_upheld, "nominated": _nominated,
-             "certificate_issued": _certificate_issued}
+             "certificate_issued": _certificate_issued,
+             "promotion_decided": _promotion_decided, "promotion_pending": _promotion_pending}
 
 
 def notify(user_id: int, kind: str, **params) -> Notification:

@@ -42,3 +42,6 @@ def set_standard(occupation_id):
     services.set_national_standard(current_user, occupation, request.form.get("value") == "1")
     db.session.commit()
     return redirect(url_for("promotion.occupations"))
+
+
+from competitions.promotion import record_views, review_views  # noqa: E402,F401,I001  (routes on bp)

@@ -176,6 +176,7 @@ def finalise(actor, event: Event, now: datetime | None = None):
     event of the competition is final, so is the competition, and its winners go on
     (advancement)."""
     from competitions.certificates import services as certificates
+    from competitions.promotion import eligibility as promotion
     from competitions.results import advancement, honours_rules
 
     if not event.competition.can_manage(actor):
@@ -193,6 +194,7 @@ def finalise(actor, event: Event, now: datetime | None = None):
     record(actor, "results.finalise", event, after={"stage": event.stage})
     honours_rules.recommend_titles(actor, event)
     report = certificates.issue_for_event(actor, event)
+    promotion.assess_event(actor, event, now=now)
     competition = event.competition
     if all(e.stage is EventStage.FINAL for e in competition.events if e.drawn_at is not None):
         competition.state = CompetitionState.FINAL
@@ -216,7 +218,9 @@ def reopen_results(actor, event: Event, reason: str) -> None:
     record(actor, "results.reopen", event, after={"stage": event.stage},
            reason=reason.strip())
     from competitions.certificates.services import put_under_review
+    from competitions.promotion.eligibility import flag_for_review
     put_under_review(actor, event, reason.strip())
+    flag_for_review(actor, event, reason.strip())
     if event.competition.state is CompetitionState.FINAL:
         event.competition.state = CompetitionState.DRAWN
         record(actor, "competition.reopen", event.competition,
