@@ -96,5 +96,7 @@ def test_an_hr_officer_confirms_and_the_worker_sees_the_new_level(live_server, j
     expect(page.get_by_test_id("level-history")).to_contain_text(
         f"{zh('Senior worker (level 3)')} → {zh('Technician (level 2)')}")
     expect(page.get_by_test_id("record-promotion").first).to_contain_text("苏人社技〔2026〕17号")
+    expect(page.get_by_test_id("awaiting-certificate")).to_have_text(
+        zh("Awaiting its skill-level certificate"))
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     context.close()
