@@ -246,7 +246,7 @@ class MarkingSetup:
                           for c in work.criteria}
                 marking.save_sheet(judge, self.event, work.blind_code, values,
                                    version=work.version, submit=True)
-        content = make_xlsx(["赛位号", "T1"], [[entry.blind_code, str(score)]
+        content = make_xlsx(["加密号", "T1"], [[entry.blind_code, str(score)]
                                               for entry, score in zip(self.entries, t1,
                                                                       strict=True)])
         staged = score_import.stage_upload(self.chief, self.event, "theory.xlsx", content)

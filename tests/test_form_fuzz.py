@@ -179,6 +179,19 @@ def submit_sheets(setup, index: int) -> None:
     score_import.confirm(setup.chief, staged)
 
 
+def flag_a_panel(setup, index: int) -> None:
+    """Entry `index`'s B1 panel marks 0, 30 and 60 (a flag to resolve before sign-off)."""
+    judges = [judge for judge in (setup.conflicted, setup.judge2, setup.judge3, setup.reserve)
+              if any(w.blind_code == setup.code(index)
+                     for w in marking_service.judge_work(judge, setup.event))]
+    for judge, mark in zip(judges, (D(0), D(30), D(60)), strict=False):
+        work = marking_service.open_sheet(judge, setup.event, setup.code(index))
+        marking_service.save_sheet(judge, setup.event, work.blind_code,
+                                   {c.id: mark if c.id == setup.b1.id else D(10)
+                                    for c in work.criteria}, version=work.version,
+                                   submit=True)
+
+
 def finished(tree) -> MarkingSetup:
     """A marked event, signed off by its chief judge."""
     setup = MarkingSetup(tree)
@@ -212,6 +225,7 @@ def world(tree):
     drawn = MarkingSetup(tree, start=False)  # scheme still open, marking not started
     scoring = MarkingSetup(tree)
     submit_sheets(scoring, 0)
+    flag_a_panel(scoring, 1)
     signoff.add_penalty(scoring.chief, scoring.event, scoring.entries[0],
                         scoring.scheme.components[1], D(1), "迟到")
     results = finished(tree).with_results_officials()

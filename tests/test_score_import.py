@@ -220,7 +220,7 @@ def test_the_template_has_only_the_headers(world, as_role):
     assert "attachment" in response.headers["Content-Disposition"]
     workbook = load_workbook(io.BytesIO(response.data))
     sheet = workbook.worksheets[0]
-    assert [c.value for c in sheet[1]] == ["赛位号", "T1"]  # A1 is marked by judges
+    assert [c.value for c in sheet[1]] == ["加密号", "T1"]  # A1 is marked by judges
     assert sheet.max_row == 1 or all(c.value is None for row in sheet.iter_rows(min_row=2)
                                      for c in row)
     cells = " ".join(str(c.value) for s in workbook.worksheets for row in s.iter_rows()
@@ -228,7 +228,7 @@ def test_the_template_has_only_the_headers(world, as_role):
     for entry in world.entries:
         assert entry.blind_code not in cells and entry.entry_number not in cells
     header, rows = service.read_sheet(response.data)
-    assert (header, rows) == (["赛位号", "T1"], [])
+    assert (header, rows) == (["加密号", "T1"], [])
 
 
 def test_the_same_file_uploaded_twice_reuses_its_stage(world, as_role):
@@ -279,7 +279,7 @@ ERROR_CASES = {
                         (4, "T1", "is not a multiple of the step 0.5.")),
     "both key columns": (lambda w: _rows(w, [w.entries[2].blind_code, 70, "003"],
                                          header=("赛位号", "T1", "参赛号")),
-                         (1, "参赛号", "Use one key column, 赛位号 or 参赛号, not both.")),
+                         (1, "参赛号", "Use one key column, 加密号 or 参赛号, not both.")),
     "unknown criterion": (lambda w: _rows(w, [w.entries[2].blind_code, 70, 5],
                                           header=("赛位号", "T1", "T9")),
                           (1, "T9", "T9 is not an imported criterion of this event; the score "
@@ -313,8 +313,7 @@ def test_a_file_without_a_key_column_says_which_headers_it_needs(world, as_role)
     assert errors == [
         ("1", "姓名", "姓名 is not an imported criterion of this event; the score columns are "
                       "headed T1."),
-        ("1", "赛位号/参赛号", "The file needs a key column headed 赛位号 (blind code) or 参赛号 "
-                             "(entry number).")]
+        ("1", "加密号", "The file needs a first column headed 加密号, holding the blind codes.")]
     assert "The file has errors; nothing was imported." in confirm(client, world.event,
                                                                     staged_id)
     assert marks() == {}

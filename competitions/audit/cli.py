@@ -18,6 +18,7 @@ audit_cli = AppGroup("audit", help="The keyed, per-event audit chains and their 
 # differences). The domains build on audit, so they are imported only when verifying.
 RECONCILERS = [
     ("mark", "competitions.judging.signoff:reconcile_marks"),
+    ("flag resolution", "competitions.judging.flags:reconcile_flag_resolutions"),
     ("result", "competitions.audit.reconcile:reconcile_results"),
     ("title", "competitions.audit.reconcile:reconcile_titles"),
     ("certificate", "competitions.audit.reconcile:reconcile_certificates"),

@@ -63,27 +63,37 @@ def _awards_field(awards: list[str]) -> str | list[str] | None:
     return list(awards)
 
 
-def results_digest(event_id: int) -> str:
-    """SHA-256 of the event's stored results: every published figure, rank and award."""
+def results_digest(event_id: int, version: int | None = None) -> str:
+    """SHA-256 of one version of the event's stored results (the current one unless asked):
+    every published figure, rank and award."""
+    which = Result.is_current() if version is None else Result.version == version
     rows = [[r.entry_id, r.rank, r.total, r.theory, r.practical, r.components, r.penalties,
              r.time_used, r.standardised, _awards_field(r.awards)] for r in db.session.scalars(
-        sa.select(Result).where(Result.event_id == event_id).order_by(Result.entry_id))]
+        sa.select(Result).where(Result.event_id == event_id, which).order_by(Result.entry_id))]
     return hashlib.sha256(canonical_json(rows).encode("utf-8")).hexdigest()
 
 
 def reconcile_results() -> list[str]:
-    recorded = {}
+    """Every stored version of every event's results against the digest recorded when it was
+    published. Publications recorded before results kept their versions name none: the last
+    of them is the version 1 the migration kept."""
+    recorded: dict[tuple[int, int], str] = {}
     for entry in _recorded("results.publish", "results.republish"):
-        digest = _after(entry).get("results")
-        if digest:
-            recorded[int(entry.subject_id)] = digest
-    stored = {event_id: results_digest(event_id) for event_id in recorded}
-    problems = [f"event {key}: the stored results (ranks, totals or awards) are not the ones "
-                "published" for key in sorted(recorded) if recorded[key] != stored[key]]
-    unpublished = db.session.scalars(
-        sa.select(Result.event_id).distinct().where(Result.event_id.not_in(list(recorded))))
-    return problems + [f"event {key}: results are stored that were never published"
-                       for key in sorted(unpublished)]
+        after = _after(entry)
+        if after.get("results"):
+            recorded[int(entry.subject_id), after.get("version") or 1] = after["results"]
+    stored = {(event_id, version) for event_id, version in db.session.execute(
+        sa.select(Result.event_id, Result.version).distinct())}
+    versioned = {event_id for event_id, version in stored | set(recorded) if version > 1}
+
+    def which(event_id: int, version: int) -> str:
+        return f"event {event_id}" + (f" (version {version})" if event_id in versioned else "")
+
+    problems = [f"{which(*key)}: the stored results (ranks, totals or awards) are not the ones "
+                "published" for key, digest in sorted(recorded.items())
+                if digest != results_digest(*key)]
+    return problems + [f"{which(*key)}: results are stored that were never published"
+                       for key in sorted(stored - set(recorded))]
 
 
 # --- titles ---------------------------------------------------------------------------------

@@ -1,10 +1,11 @@
 """The audit log, readable by platform administrators."""
 
-import sqlalchemy as sa
 from flask import Blueprint, render_template, request
 
 from competitions.accounts.permissions import admin_required
-from competitions.audit.models import AuditEntry
+from competitions.audit.labels import AREAS, SUBJECTS, action_label
+from competitions.audit.presentation import readable
+from competitions.audit.search import AuditFilters, filtered
 from competitions.pagination import paginate
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
@@ -13,9 +14,13 @@ bp = Blueprint("audit", __name__, url_prefix="/audit")
 @bp.route("/")
 @admin_required
 def index():
-    action = request.args.get("action", "").strip()
-    stmt = sa.select(AuditEntry).order_by(AuditEntry.seq.desc())
-    if action:
-        stmt = stmt.where(AuditEntry.action.startswith(action, autoescape=True))
-    page = paginate(stmt)
-    return render_template("audit/index.html", page=page, action=action)
+    filters = AuditFilters.from_args(request.args)
+    page = paginate(filtered(filters))
+    areas = sorted(((prefix, str(label)) for prefix, label in AREAS.items()),
+                   key=lambda item: item[1])
+    if filters.action and filters.action not in AREAS:  # one action, from a link or by hand
+        areas.insert(0, (filters.action, action_label(filters.action)))
+    kinds = sorted(((kind, str(label)) for kind, label in SUBJECTS.items()),
+                   key=lambda item: item[1])
+    return render_template("audit/index.html", page=page, entries=readable(page.items),
+                           filters=filters, areas=areas, kinds=kinds)

@@ -96,7 +96,8 @@ def issuers_of(competition: Competition) -> list[Organisation]:
 def _due_for_results(event: Event) -> list[_Due]:
     settings = settings_of(event.competition)
     due = []
-    results = db.session.scalars(sa.select(Result).where(Result.event_id == event.id)
+    results = db.session.scalars(sa.select(Result)
+                                 .where(Result.event_id == event.id, Result.is_current())
                                  .order_by(Result.rank, Result.id))
     for result in results:
         entry: Entry = result.entry

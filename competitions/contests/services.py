@@ -11,6 +11,7 @@ from competitions.contests.models import (
     Event,
     EventStage,
 )
+from competitions.contests.status import competition_status_label
 from competitions.errors import DomainError, PermissionDenied
 from competitions.extensions import db
 from competitions.i18n import lazy_gettext as _l
@@ -180,7 +181,7 @@ def transition(actor, competition: Competition, name: str) -> Competition:
     sources, target = TRANSITIONS[name]
     if competition.state not in sources:
         raise TransitionRefused(_l("A competition in the stage “%(state)s” cannot do that.",
-                                   state=competition.state.label))
+                                   state=competition_status_label(competition)))
     _preconditions(competition, name)
     before = competition.state
     competition.state = target

@@ -5,11 +5,12 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_babel import to_user_timezone, to_utc
 from flask_login import current_user
+from sqlalchemy.orm import selectinload
 
 from competitions.accounts.models import Role, RoleGrant
 from competitions.accounts.permissions import organiser_required
 from competitions.accounts.services import find_user_by_username, grant_role
-from competitions.contests import services
+from competitions.contests import services, status
 from competitions.contests.forms import AppointForm, CompetitionForm, EventForm
 from competitions.contests.models import Competition, CompetitionState, Event
 from competitions.errors import DomainError
@@ -21,6 +22,8 @@ from competitions.promotion.models import Occupation
 from competitions.registration.entries import entry_counts
 
 bp = Blueprint("contests", __name__, url_prefix="/contests")
+bp.add_app_template_global(status.event_status_label)
+bp.add_app_template_global(status.competition_status_label)
 
 COMPETITION_ROLES = (Role.ENCRYPTION_OFFICER, Role.ARBITRATOR, Role.HR_OFFICER)
 
@@ -67,7 +70,9 @@ def _competition_values(form: CompetitionForm) -> dict:
 @bp.route("/")
 @organiser_required
 def index():
-    page = paginate(services.visible_competitions(current_user))
+    # Each row's stage word follows its events (status.competition_status_label).
+    page = paginate(services.visible_competitions(current_user)
+                    .options(selectinload(Competition.events)))
     return render_template("contests/index.html", page=page)
 
 
@@ -143,7 +148,8 @@ def transition(competition_id, name):
         flash(error.message, "error")
     else:
         db.session.commit()
-        flash(_("The competition is now: %(state)s.", state=competition.state.label), "success")
+        flash(_("The competition is now: %(state)s.",
+                state=status.competition_status_label(competition)), "success")
     return redirect(url_for("contests.detail", competition_id=competition.id))
 
 

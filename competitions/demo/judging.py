@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from competitions.accounts.models import Role, User
 from competitions.contests.models import Competition, EventStage
 from competitions.extensions import db
-from competitions.judging import marking, panels, services, signoff
+from competitions.judging import flags, marking, panels, services, signoff
 from competitions.judging.models import Aggregation, ComponentKind, CriterionKind
 from competitions.organisations.models import Organisation
 
@@ -95,3 +95,11 @@ def mark(event, judges, *, drafts: bool) -> None:
 
 def _on_step(value: D, step: D) -> D:
     return (value / step).quantize(D("1")) * step
+
+
+def accept_flags(chief, event) -> None:
+    """The chief judge discussed each flagged panel with its judges and let the marks stand."""
+    entries = {entry.id: entry for entry in panels.drawn_entries(event)}
+    for flag in signoff.overview(event).unresolved:
+        flags.accept_flag(chief, event, entries[flag.cell.entry_id], flag.cell.criterion,
+                          "经裁判组合议，评分差异有现场记录为据，维持原评分。")

@@ -55,6 +55,7 @@ def seed_results(helpers, provincial, password) -> int:
     _import_theory(chief, welding)
     for n, entry in enumerate(sorted(field, key=lambda e: e.blind_code)):
         signoff.record_time(chief, welding, entry, 5400 - 97 * n)
+    demo_judging.accept_flags(chief, welding)
     signoff.sign_off(chief, welding)
 
     published_at = utcnow() - timedelta(days=12)
@@ -136,7 +137,7 @@ def welding_titles(event) -> list[TitleAward]:
 def _import_theory(chief, event) -> None:
     """The exam system's theory scores, uploaded as a spreadsheet like a chief judge would."""
     book = Workbook()
-    book.active.append(["赛位号", "T1"])
+    book.active.append(["加密号", "T1"])
     drawn = sorted(draw.checkin_list(event), key=lambda e: e.blind_code)
     for n, entry in enumerate(drawn):
         book.active.append([entry.blind_code, str(60 + (n * 37) % 39)])

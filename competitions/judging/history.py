@@ -24,6 +24,7 @@ ACTION_LABELS = {
     "penalty.withdraw": _l("Penalty withdrawn"),
     "timing.record": _l("Time used recorded"),
     "conflict.declare": _l("Conflict declared"),
+    "flag.accept": _l("Flagged panel accepted"),
 }
 
 
@@ -69,6 +70,9 @@ def history_line(recorded, penalties: dict[int, Penalty]) -> HistoryLine:
             penalties[penalty_id].component.name if penalty_id in penalties else "")
         detail = _("%(component)s: −%(points)s points", component=component,
                    points=two_places(Decimal(points) if points else None))
+    elif recorded.action == "flag.accept":
+        detail = _("%(code)s, spread %(n)s%%", code=after.get("code", ""),
+                   n=two_places(Decimal(after["spread"])))
     elif recorded.action == "mark.correct" and after.get("source") == "import":
         detail = _("imported score")
     elif judge:

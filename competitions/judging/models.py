@@ -269,3 +269,27 @@ class SignOff(Base):
     void_reason: Mapped[str | None] = mapped_column(sa.Text)
 
     signed_by: Mapped[User | None] = relationship(lazy="joined")
+
+
+class FlagResolution(Base):
+    """The chief judge's acceptance of a flagged panel (marks further apart than the scheme's
+    spread threshold) after discussing it with the panel: the marks stand, and the note says
+    what was discussed. It holds while the panel's marks are exactly those it accepted; any
+    later change to them voids it (judging.flags), so the flag must be resolved again."""
+
+    __tablename__ = "panel_flag_resolutions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id"), index=True)
+    entry_id: Mapped[int] = mapped_column(sa.ForeignKey("entries.id"))
+    criterion_id: Mapped[int] = mapped_column(sa.ForeignKey("scheme_criteria.id"))
+    spread: Mapped[Decimal] = mapped_column(sa.Numeric(7, 4))  # percent of the maximum
+    marks: Mapped[dict] = mapped_column(sa.JSON)  # judge id → mark ("50.00"), as accepted
+    note: Mapped[str] = mapped_column(sa.Text)
+    resolved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    resolved_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    resolved_by: Mapped[User | None] = relationship(lazy="joined")
+
+    __table_args__ = (sa.UniqueConstraint("entry_id", "criterion_id",
+                                          name="uq_panel_flag_resolutions_criterion"),)

@@ -1,8 +1,9 @@
 """Theory scores from the exam system's spreadsheet: the template, and the validation and
 confirm step of the shared upload pipeline (competitions/spreadsheets/pipeline.py).
 
-A file is keyed either by blind code (赛位号) or by entry number (参赛号), never both, and neither
+A file is keyed either by blind code (加密号) or by entry number (参赛号), never both, and neither
 the template nor the preview shows the other code: nothing here reveals the mapping between them.
+The template offers only the blind code, the one code judges see (DESIGN.md glossary).
 Validation loads the event's entries and imported marks with two statements, whatever the size.
 """
 
@@ -43,8 +44,10 @@ from competitions.spreadsheets.writer import TEXT_FORMAT, Column, Sheet, workboo
 from competitions.text_rules import find_text_problem, problem_message
 
 CENTS = Decimal("0.01")
-# key: (Chinese header, English alias). The template uses the blind code.
-KEYS = {"blind_code": ("赛位号", "Blind code"), "entry_number": ("参赛号", "Entry number")}
+# key: (Chinese header, other accepted headers…). The template uses the blind code; 赛位号 is
+# how templates downloaded before it was renamed head the same column.
+KEYS = {"blind_code": ("加密号", "赛位号", "Blind code"),
+        "entry_number": ("参赛号", "Entry number")}
 
 
 class MarkingNotOpen(DomainError):
@@ -135,7 +138,7 @@ def template_workbook(event: Event) -> bytes:
     scores = Sheet("理论成绩", [Column(KEYS["blind_code"][0], 16, TEXT_FORMAT),
                               *(Column(c.code) for c in criteria)], blank_rows=1000)
     notes = Sheet("填写说明", rows=[[line] for line in (
-        "第一列填写赛位号；如按参赛号导入，请把第一列标题改为“参赛号”。两者只能选其一。",
+        "第一列填写加密号，即加密裁判所发加密号清单上的编码；不要填写检录号或参赛号。",
         "其余各列以评分项代码为标题，填写该项得分：0 至满分之间，且为评分步长的整数倍。",
         *(f"{c.code}：{c.description}（满分 {plain(c.max_mark)}，步长 {plain(c.step)}）"
           for c in criteria),
@@ -205,7 +208,7 @@ def _columns(header: list[str], criteria: list, plan: ScorePlan) -> tuple[int | 
         key = _key_of(text)
         if key is not None:
             if key_column is not None:
-                error(index, _l("Use one key column, 赛位号 or 参赛号, not both."))
+                error(index, _l("Use one key column, 加密号 or 参赛号, not both."))
             else:
                 key_column, plan.key, plan.key_header = index, key, text
             continue
@@ -219,8 +222,8 @@ def _columns(header: list[str], criteria: list, plan: ScorePlan) -> tuple[int | 
             error(index, _l("%(name)s is not an imported criterion of this event; the score "
                             "columns are headed %(codes)s.", name=text, codes=codes))
     if key_column is None:
-        plan.errors.append(RowError(1, "赛位号/参赛号", _l(
-            "The file needs a key column headed 赛位号 (blind code) or 参赛号 (entry number).")))
+        plan.errors.append(RowError(1, KEYS["blind_code"][0], _l(
+            "The file needs a first column headed 加密号, holding the blind codes.")))
     if not score_columns and not plan.errors:
         plan.errors.append(RowError(1, "", _l("The file has no score column; head one with a "
                                               "criterion code: %(codes)s.", codes=codes)))
@@ -265,9 +268,12 @@ def validate(event: Event, header: list[str], rows: list[tuple[int, list]]) -> S
     if plan.errors:
         return plan
     key_column = getattr(Entry, plan.key)
-    entries = {_canonical(plan.key, code): (entry_id, status) for entry_id, code, status in
-               db.session.execute(sa.select(Entry.id, key_column, Entry.status).where(
-                   Entry.event_id == event.id, key_column.is_not(None)))}
+    entries, checkin_codes = {}, set()
+    for entry_id, code, status, checkin_code in db.session.execute(sa.select(
+            Entry.id, key_column, Entry.status, Entry.checkin_code).where(
+            Entry.event_id == event.id, key_column.is_not(None))):
+        entries[_canonical(plan.key, code)] = (entry_id, status)
+        checkin_codes.add((checkin_code or "").upper())
     existing = {(entry_id, criterion_id): value for entry_id, criterion_id, value in
                 db.session.execute(sa.select(
                     ImportedMark.entry_id, ImportedMark.criterion_id, ImportedMark.value).where(
@@ -291,7 +297,11 @@ def validate(event: Event, header: list[str], rows: list[tuple[int, list]]) -> S
         else:
             seen[canonical] = number
             entry = entries.get(canonical)
-            if entry is None:
+            if entry is None and plan.key == "blind_code" and canonical in checkin_codes:
+                problems.append((key_index, _l(
+                    "%(key)s is a check-in code (检录号), not a blind code: fill in the 加密号 "
+                    "from the encryption officer's list.", key=key_text)))
+            elif entry is None:
                 problems.append((key_index, _l("No entry of this event has the %(column)s "
                                                "%(key)s.", column=plan.key_header,
                                                key=key_text)))

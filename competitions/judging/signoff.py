@@ -17,6 +17,7 @@ from competitions.errors import DomainError, NotFound, PermissionDenied
 from competitions.extensions import db
 from competitions.i18n import lazy_gettext as _l
 from competitions.judging import panels, services
+from competitions.judging.flags import Flag, event_resolutions, flags_of
 from competitions.judging.marking import (
     checked_correction,
     format_mark,
@@ -27,7 +28,7 @@ from competitions.judging.marking import (
 from competitions.judging.models import (
     Component,
     Criterion,
-    CriterionKind,
+    FlagResolution,
     ImportedMark,
     Mark,
     MarkingScheme,
@@ -39,7 +40,7 @@ from competitions.judging.models import (
 from competitions.registration.models import Entry
 
 # What an entry's mark history shows: every action on its marks, none of its registration.
-HISTORY_ACTIONS = ("mark.", "penalty.", "timing.", "conflict.")
+HISTORY_ACTIONS = ("mark.", "penalty.", "timing.", "conflict.", "flag.")
 
 
 class SignOffRefused(DomainError):
@@ -66,6 +67,7 @@ class Overview:
     imported_criteria: list[Criterion]
     sign_off: SignOff | None
     entries: list[Entry] = field(default_factory=list)  # the drawn entries, by blind code
+    resolutions: dict[tuple[int, int], FlagResolution] = field(default_factory=dict)
 
     @property
     def cells(self) -> list[panels.PanelCell]:
@@ -85,10 +87,19 @@ class Overview:
     @property
     def flagged(self) -> list[panels.PanelCell]:
         """Judgement panels whose marks differ by more than the scheme's threshold."""
+        return [flag.cell for flag in self.flags]
+
+    @property
+    def flags(self) -> list[Flag]:
+        """The flagged panels, each with the chief judge's acceptance of it if any."""
         if self.scheme is None:
             return []
-        return [cell for cell in self.cells if cell.criterion.kind is CriterionKind.JUDGEMENT
-                and cell.spread is not None and cell.spread > self.scheme.spread_threshold]
+        return flags_of(self.cells, self.scheme.spread_threshold, self.resolutions)
+
+    @property
+    def unresolved(self) -> list[Flag]:
+        """Flagged panels still to discuss: never accepted, or accepted before a mark changed."""
+        return [flag for flag in self.flags if not flag.is_resolved]
 
     @property
     def complete(self) -> bool:
@@ -121,7 +132,7 @@ def overview(event: Event) -> Overview:
     imported = [c for component in (scheme.components if scheme else [])
                 for c in component.criteria if not c.is_marked_by_judges]
     return Overview(event, scheme, list(rows.values()), imported, current_sign_off(event),
-                    entries)
+                    entries, event_resolutions(event))
 
 
 def start_marking(actor, event: Event) -> None:
@@ -144,7 +155,8 @@ def start_marking(actor, event: Event) -> None:
 
 
 def sign_off(actor, event: Event) -> SignOff:
-    """The chief judge freezes the event's marks; refused while any mark is missing."""
+    """The chief judge freezes the event's marks; refused while any mark is missing or any
+    flagged panel is unresolved (judging.flags)."""
     require_chief_judge(actor, event)
     if event.stage is not EventStage.SCORING:
         raise SignOffRefused(_l("Only an event being marked can be signed off."))
@@ -153,6 +165,11 @@ def sign_off(actor, event: Event) -> SignOff:
         raise SignOffRefused(_l("%(n)d panels are not fully staffed.", n=len(state.gaps)))
     if not state.complete:
         raise SignOffRefused(_l("%(n)d marks are still missing.", n=state.missing_marks))
+    if unresolved := state.unresolved:
+        raise SignOffRefused(_l(
+            "%(n)d flagged panels are not resolved: %(flags)s. Accept each with a note of what "
+            "the panel discussed, or correct a mark.",
+            n=len(unresolved), flags="; ".join(flag.name for flag in unresolved)))
     signed = SignOff(event_id=event.id, signed_by_id=actor.id)
     db.session.add(signed)
     event.stage = EventStage.SIGNED_OFF
@@ -164,7 +181,8 @@ def sign_off(actor, event: Event) -> SignOff:
 
 
 def reopen(actor, event: Event, reason: str) -> None:
-    """Void the sign-off so a mark can be corrected; the event must then be signed off again."""
+    """Void the sign-off so a mark can be corrected; the event must then be signed off again.
+    Flag acceptances are kept: each still holds while its panel's marks are unchanged."""
     require_chief_judge(actor, event)
     if event.stage is not EventStage.SIGNED_OFF:
         raise SignOffRefused(_l("The event is not signed off."))

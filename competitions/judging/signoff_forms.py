@@ -1,4 +1,5 @@
-"""Forms for the chief judge's pages: reasons, corrected marks, time used and penalties.
+"""Forms for the chief judge's pages: reasons, corrected marks, notes on flagged panels, time
+used and penalties.
 
 Each row of the entry page has its own form, told apart by a prefix built from the ids in its
 URL (`return_prefix(sheet_id)` …), so a posted form is read back with the same prefix.
@@ -41,6 +42,14 @@ class CorrectMarkForm(Form):
 
     value = _mark(_l("New mark"))
     reason = _reason()
+
+
+class AcceptFlagForm(Form):
+    """A flagged panel's marks let stand, with what the panel discussed."""
+
+    # A blank note is refused by the service (judging.flags.require_note).
+    note = TextAreaField(_l("What the panel discussed"), validators=[Length(max=1000)],
+                         render_kw={"rows": 2, "maxlength": 1000})
 
 
 class TimeUsedError(ValueError):
@@ -108,6 +117,10 @@ def mark_prefix(sheet_id: int, criterion_id: int) -> str:
 
 def imported_prefix(criterion_id: int) -> str:
     return f"imported{criterion_id}"
+
+
+def flag_prefix(entry_id: int, criterion_id: int) -> str:
+    return f"flag{entry_id}-{criterion_id}"
 
 
 def withdraw_prefix(penalty_id: int) -> str:

@@ -1,11 +1,14 @@
 """Sending, rendering and reading notifications."""
 
+from datetime import datetime
+
 import sqlalchemy as sa
 from flask import url_for
 
 from competitions.database import utcnow
 from competitions.extensions import db
 from competitions.i18n import lazy_gettext as _l
+from competitions.i18n import local_time
 from competitions.notifications.models import Notification
 
 
@@ -65,9 +68,10 @@ def _promotion_decided(params):
 
 
 def _promotion_pending(params):
+    expires = local_time(datetime.fromisoformat(params["expires"]))  # stored in UTC
     return (_l("%(count)s promotion eligibilities of %(competition)s await your decision; the "
                "first expires on %(date)s.", count=params["count"],
-               competition=params["competition"], date=params["expires"][:10]),
+               competition=params["competition"], date=expires),
             url_for("promotion.eligibilities", competition=params["competition_id"],
                     status="pending"))
 

@@ -20,6 +20,7 @@ from competitions.database import utcnow
 from competitions.errors import DomainError, PermissionDenied
 from competitions.extensions import db
 from competitions.i18n import lazy_gettext as _l
+from competitions.i18n import local_time
 from competitions.promotion import rules as engine
 from competitions.promotion.levels import SkillLevel
 from competitions.promotion.models import EligibilityStatus, PromotionEligibility
@@ -106,7 +107,8 @@ def assess_event(actor, event: Event, now: datetime | None = None
         return []
     now = now or utcnow()
     on = (event.finalised_at or now).date()
-    results = list(db.session.scalars(sa.select(Result).where(Result.event_id == event.id)
+    results = list(db.session.scalars(sa.select(Result)
+                                      .where(Result.event_id == event.id, Result.is_current())
                                       .order_by(Result.rank, Result.id)))
     existing = {e.worker_id: e for e in db.session.scalars(sa.select(PromotionEligibility)
                                                            .where(PromotionEligibility
@@ -201,11 +203,16 @@ def snapshot(eligibility: PromotionEligibility) -> dict:
             "certificate_no": eligibility.certificate_no}
 
 
-def _decidable(actor, eligibility: PromotionEligibility, now: datetime) -> Competition:
+def _reviewable(actor, eligibility: PromotionEligibility) -> Competition:
     competition = db.session.get(Competition, eligibility.competition_id)
     if not can_review(actor, competition):
         raise PermissionDenied(_l("Only the human-resources officers covering this competition "
                                   "(or its organisers, where it allows) decide promotions."))
+    return competition
+
+
+def _decidable(actor, eligibility: PromotionEligibility, now: datetime) -> Competition:
+    competition = _reviewable(actor, eligibility)
     if eligibility.status is not EligibilityStatus.PENDING:
         raise PromotionRefused(_l("This eligibility has already been decided."))
     if not eligibility.eligible:
@@ -213,7 +220,7 @@ def _decidable(actor, eligibility: PromotionEligibility, now: datetime) -> Compe
                                   reason=eligibility.reason))
     if eligibility.is_expired(now):
         raise PromotionRefused(_l("This eligibility expired on %(date)s without a decision.",
-                                  date=eligibility.expires_at.date().isoformat()))
+                                  date=local_time(eligibility.expires_at)))
     if db.session.get(Event, eligibility.event_id).stage is not EventStage.FINAL:
         raise PromotionRefused(_l("The event's results are reopened: decide once they are "
                                   "final again."))
@@ -274,10 +281,7 @@ def decline(actor, eligibility: PromotionEligibility, *, reason: str,
 
 def add_certificate(actor, eligibility: PromotionEligibility, number: str) -> None:
     """The new 职业技能等级证书, once the assessment body has issued it."""
-    competition = db.session.get(Competition, eligibility.competition_id)
-    if not can_review(actor, competition):
-        raise PermissionDenied(_l("Only the human-resources officers covering this competition "
-                                  "(or its organisers, where it allows) decide promotions."))
+    _reviewable(actor, eligibility)
     if eligibility.status is not EligibilityStatus.CONFIRMED:
         raise PromotionRefused(_l("A certificate is recorded for a confirmed promotion."))
     number = check_certificate_no(number, eligibility.to_level)

@@ -165,7 +165,8 @@ def _add_results(rows: list[RecordRow]) -> None:
     results = {entry_id: (rank, total, awards) for entry_id, rank, total, awards in
                db.session.execute(sa.select(Result.entry_id, Result.rank, Result.total,
                                             Result.awards)
-                                  .where(Result.entry_id.in_([r.entry_id for r in rows])))}
+                                  .where(Result.entry_id.in_([r.entry_id for r in rows]),
+                                         Result.is_current()))}
     for row in rows:
         if row.public and row.entry_id in results:
             rank, total, awards = results[row.entry_id]

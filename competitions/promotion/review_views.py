@@ -72,7 +72,8 @@ def _entrants(competition: Competition) -> list[tuple[Event, int]]:
     """The competition's events with results, and their entrants."""
     counts = dict(db.session.execute(
         sa.select(Result.event_id, sa.func.count(Result.id))
-        .where(Result.event_id.in_([event.id for event in competition.events]))
+        .where(Result.event_id.in_([event.id for event in competition.events]),
+               Result.is_current())
         .group_by(Result.event_id)).all())
     return [(event, counts[event.id]) for event in competition.events if counts.get(event.id)]
 

@@ -2,13 +2,15 @@
 score-distribution chart, and the printable notice; plus the organisers' results spreadsheet.
 
 Names are masked (张*明) on everything public; ID numbers, phone numbers, blind codes and
-check-in codes are never shown. Every page reads the one snapshot services.published_results.
+check-in codes are never shown. Every page reads the one snapshot services.published_results,
+its current version unless an earlier, superseded one is asked for (?version=1). While marking
+is reopened (复核中) the last published results stay up, marked as under review.
 """
 
 from io import BytesIO
 
 import sqlalchemy as sa
-from flask import abort, render_template, send_file
+from flask import abort, render_template, request, send_file
 from flask_babel import force_locale, to_user_timezone
 from flask_login import current_user, login_required
 
@@ -19,13 +21,15 @@ from competitions.extensions import db
 from competitions.judging.scoring import two_places
 from competitions.pagination import paginate
 from competitions.public.views import bp
-from competitions.results import distribution, lifecycle
+from competitions.results import distribution, lifecycle, services
 from competitions.results.award_plans import award_citation
 from competitions.results.exports import (
     PUBLIC_STAGES,
     component_names,
     export_results,
+    has_public_results,
     is_public,
+    is_under_review,
     notice_period,
     result_rows,
 )
@@ -42,9 +46,22 @@ def _public_competition(competition_id) -> Competition:
 
 def _published_event(event_id) -> Event:
     event = db.get_or_404(Event, event_id)
-    if not is_public(event) or event.competition.state is CompetitionState.DRAFT:
+    if not has_public_results(event) or event.competition.state is CompetitionState.DRAFT:
         abort(404)
     return event
+
+
+def _asked_version(event: Event) -> tuple[services.ResultVersion | None,
+                                          list[services.ResultVersion]]:
+    """The version asked for by ?version= (None: the current one), and every version."""
+    versions = services.result_versions(event)
+    number = request.args.get("version", type=int)
+    if number is None:
+        return None, versions
+    asked = next((v for v in versions if v.number == number), None)
+    if asked is None:
+        abort(404)
+    return (None if asked.is_current else asked), versions
 
 
 def _published_counts(competition_ids: list[int]) -> dict[int, int]:
@@ -52,7 +69,8 @@ def _published_counts(competition_ids: list[int]) -> dict[int, int]:
         return {}
     return dict(db.session.execute(
         sa.select(Event.competition_id, sa.func.count(Event.id))
-        .where(Event.competition_id.in_(competition_ids), Event.stage.in_(PUBLIC_STAGES))
+        .where(Event.competition_id.in_(competition_ids),
+               sa.or_(Event.stage.in_(PUBLIC_STAGES), Event.notice_ends_at.is_not(None)))
         .group_by(Event.competition_id)).all())
 
 
@@ -71,21 +89,25 @@ def competitions():
 def competition(competition_id):
     competition = _public_competition(competition_id)
     return render_template("public/results_competition.html", competition=competition,
-                           events=competition.events, public_stages=PUBLIC_STAGES,
-                           in_notice=lifecycle.in_notice)
+                           events=competition.events, has_results=has_public_results,
+                           under_review=is_under_review, in_notice=lifecycle.in_notice)
 
 
 @bp.route("/events/<int:event_id>/results")
 def event_results(event_id):
     event = _published_event(event_id)
-    rows = result_rows(event)
+    superseded, versions = _asked_version(event)
+    rows = result_rows(event, superseded.number if superseded else None)
     totals = [row.total for row in rows]
-    can_export = event.competition.can_manage(current_user)
+    can_export = event.competition.can_manage(current_user) and is_public(event)
+    under_review = is_under_review(event)
     return render_template(
         "public/results_event.html", event=event, competition=event.competition, rows=rows,
         components=component_names(rows), two_places=two_places,
         in_notice=lifecycle.in_notice(event), appeals_open=lifecycle.appeals_open(event),
-        notice_ends_at=event.notice_ends_at,
+        notice_ends_at=event.notice_ends_at, versions=versions, superseded=superseded,
+        under_review=under_review,
+        reopening_appeal=lifecycle.reopening_appeal(event) if under_review else None,
         summary=distribution.summarise(totals),
         chart=distribution.chart_layout(distribution.histogram(totals)),
         can_export=can_export, unprintable=unprintable_names(rows) if can_export else [],
@@ -95,11 +117,15 @@ def event_results(event_id):
 @bp.route("/events/<int:event_id>/notice.pdf")
 def notice_pdf(event_id):
     event = _published_event(event_id)
-    starts_at, ends_at = notice_period(event)
-    pdf = render_notice(event, result_rows(event), starts_at=starts_at, ends_at=ends_at,
-                        printed_at=to_user_timezone(utcnow()))
+    superseded, _versions = _asked_version(event)
+    number = superseded.number if superseded else None
+    starts_at, ends_at = notice_period(event, number)
+    pdf = render_notice(event, result_rows(event, number), starts_at=starts_at,
+                        ends_at=ends_at, printed_at=to_user_timezone(utcnow()),
+                        superseded_version=number, under_review=is_under_review(event))
+    name = f"notice-{event.id}-v{number}.pdf" if number else f"notice-{event.id}.pdf"
     return send_file(BytesIO(pdf), mimetype="application/pdf", as_attachment=False,
-                     download_name=f"notice-{event.id}.pdf", max_age=0)
+                     download_name=name, max_age=0)
 
 
 @bp.route("/events/<int:event_id>/results.xlsx")

@@ -30,7 +30,7 @@ def advance(actor, competition: Competition) -> list[Nomination]:
         if target is None:
             continue
         results = list(db.session.scalars(sa.select(Result).where(
-            Result.event_id == event.id).order_by(Result.rank)))
+            Result.event_id == event.id, Result.is_current()).order_by(Result.rank)))
         already = set(db.session.scalars(sa.select(Nomination.worker_id).where(
             Nomination.event_id == target.id)))
         for result in qualifiers(results, competition.advance_top_n):

@@ -35,17 +35,32 @@ def is_public(event: Event) -> bool:
     return event.stage in PUBLIC_STAGES
 
 
+def is_under_review(event: Event) -> bool:
+    """Published once, now back in marking after an upheld appeal or a formal reopening
+    (复核中): the last published results stay public, marked as under review."""
+    return event.notice_ends_at is not None and event.stage not in PUBLIC_STAGES
+
+
+def has_public_results(event: Event) -> bool:
+    return is_public(event) or is_under_review(event)
+
+
 @dataclass(frozen=True)
 class ResultRow:
     rank: int
     entry_number: str | None
     team_name: str | None
     names: list[str]  # full names, the leader first
-    unit: str
+    unit: str  # the unit that entered them, within its quota
     components: list[tuple[str, Decimal]]
     total: Decimal
     standardised: int
     awards: tuple[Award, ...]  # prize first, then medal
+    employers: tuple[str, ...] = ()  # where the members shown work, the leader's first
+
+    @property
+    def employer(self) -> str:
+        return "、".join(self.employers) or self.unit
 
     @property
     def full_name(self) -> str:
@@ -65,33 +80,38 @@ class ResultRow:
         return self.masked_names[0] if self.names else ""
 
 
-def result_rows(event: Event) -> list[ResultRow]:
-    """The event's published results, best first, in two column-only queries whatever their
-    number (loading whole entries and workers costs more than the page itself)."""
+def result_rows(event: Event, version: int | None = None) -> list[ResultRow]:
+    """The event's published results, best first (the current version unless asked), in two
+    column-only queries whatever their number (loading whole entries and workers costs more
+    than the page itself)."""
+    which = Result.is_current() if version is None else Result.version == version
     results = db.session.execute(
         sa.select(Result.entry_id, Result.rank, Result.components, Result.total,
                   Result.standardised, Result.awards, Entry.entry_number, Entry.team_name,
                   Organisation.name)
         .join(Entry, Entry.id == Result.entry_id)
         .join(Organisation, Organisation.id == Entry.unit_id)
-        .where(Result.event_id == event.id).order_by(Result.rank, Result.id)).all()
-    names: dict[int, list[str]] = {}
-    for entry_id, name, active in db.session.execute(
-            sa.select(EntryMember.entry_id, Worker.name, EntryMember.active)
+        .where(Result.event_id == event.id, which).order_by(Result.rank, Result.id)).all()
+    employer = sa.orm.aliased(Organisation)
+    members: dict[int, list[tuple[str, str, bool]]] = {}
+    for entry_id, name, employer_name, active in db.session.execute(
+            sa.select(EntryMember.entry_id, Worker.name, employer.name, EntryMember.active)
             .join(Worker, Worker.id == EntryMember.worker_id)
-            .join(Result, Result.entry_id == EntryMember.entry_id)
-            .where(Result.event_id == event.id).order_by(EntryMember.id)):
-        names.setdefault(entry_id, []).append((name, active))
+            .join(employer, employer.id == Worker.employer_id)
+            .join(Entry, Entry.id == EntryMember.entry_id)
+            .where(Entry.event_id == event.id).order_by(EntryMember.id)):
+        members.setdefault(entry_id, []).append((name, employer_name, active))
     rows = []
     for (entry_id, rank, components, total, standardised, awards, entry_number, team_name,
          unit) in results:
-        members = names.get(entry_id, [])
-        shown = [name for name, active in members if active] or [name for name, _ in members]
+        shown = [m for m in members.get(entry_id, []) if m[2]] or members.get(entry_id, [])
         rows.append(ResultRow(
-            rank=rank, entry_number=entry_number, team_name=team_name, names=shown, unit=unit,
+            rank=rank, entry_number=entry_number, team_name=team_name,
+            names=[name for name, _employer, _active in shown], unit=unit,
             components=[(name, Decimal(score)) for name, score in components],
             total=total, standardised=standardised,
-            awards=tuple(Award(award) for award in awards or ())))
+            awards=tuple(Award(award) for award in awards or ()),
+            employers=tuple(dict.fromkeys(employer for _name, employer, _active in shown))))
     return rows
 
 
@@ -99,12 +119,19 @@ def component_names(rows: list[ResultRow]) -> list[str]:
     return [name for name, _score in rows[0].components] if rows else []
 
 
-def notice_period(event: Event) -> tuple[datetime | None, datetime | None]:
-    """When the current notice began (its results were stored) and ends, in local time."""
+def notice_period(event: Event, version: int | None = None
+                  ) -> tuple[datetime | None, datetime | None]:
+    """When a notice began (its results were stored) and ends, in local time: the current
+    notice, or a superseded version's, which ended when the next version was published."""
+    which = Result.is_current() if version is None else Result.version == version
     started = db.session.scalar(sa.select(sa.func.min(Result.computed_at))
-                                .where(Result.event_id == event.id))
+                                .where(Result.event_id == event.id, which))
+    ends_at = event.notice_ends_at
+    if version is not None:
+        ends_at = db.session.scalar(sa.select(sa.func.min(Result.computed_at)).where(
+            Result.event_id == event.id, Result.version > version)) or ends_at
     return (to_user_timezone(started) if started else None,
-            to_user_timezone(event.notice_ends_at) if event.notice_ends_at else None)
+            to_user_timezone(ends_at) if ends_at else None)
 
 
 def award_label(awards) -> str:

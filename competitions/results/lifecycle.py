@@ -22,7 +22,7 @@ from competitions.judging.panels import drawn_entries, event_officials
 from competitions.registration.draw import can_see_blind_codes
 from competitions.registration.models import Entry
 from competitions.results import services
-from competitions.results.models import Appeal, AppealStatus
+from competitions.results.models import Appeal, AppealStatus, Result
 
 
 class ResultsRefused(DomainError):
@@ -76,6 +76,7 @@ def publish(actor, event: Event, now: datetime | None = None) -> None:
     now = now or utcnow()
     lines = services.compute_results(event)
     services.store_results(event, lines)
+    version = services.current_version(event)
     restarted = event.notice_ends_at is not None
     event.notice_ends_at = now + timedelta(hours=event.competition.notice_hours)
     event.appeals_close_at = now + timedelta(hours=event.competition.appeal_hours)
@@ -85,7 +86,7 @@ def publish(actor, event: Event, now: datetime | None = None) -> None:
     record(actor, action, event,
            after={"entries": len(lines), "notice_ends_at": event.notice_ends_at,
                   "appeals_close_at": event.appeals_close_at, "stage": event.stage,
-                  "results": results_digest(event.id)})
+                  "version": version, "results": results_digest(event.id, version)})
     make_checkpoint(action, event)  # the notice prints its fingerprint
 
 
@@ -163,6 +164,19 @@ def _reopen_marking(event: Event, reason: str) -> None:
     if signed is not None:
         signed.voided_at, signed.void_reason = utcnow(), reason
     event.stage = EventStage.SCORING
+
+
+def reopening_appeal(event: Event) -> Appeal | None:
+    """The upheld appeal that sent the current published results back to marking, if an
+    appeal did (rather than a formal reopening)."""
+    appeal = db.session.scalar(sa.select(Appeal).where(
+        Appeal.event_id == event.id, Appeal.status == AppealStatus.UPHELD)
+        .order_by(Appeal.decided_at.desc()).limit(1))
+    published = db.session.scalar(sa.select(sa.func.max(Result.computed_at)).where(
+        Result.event_id == event.id, Result.is_current()))
+    if appeal is None or published is None or appeal.decided_at < published:
+        return None
+    return appeal
 
 
 def open_appeals(event: Event) -> int:

@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, aliased, mapped_column, relationship
 
 from competitions.accounts.models import User
 from competitions.database import Base, LabelledEnum, enum_column_type, utcnow
@@ -17,13 +17,16 @@ from competitions.results.honours import HonourTitle
 
 
 class Result(Base):
-    """One entry's result as published: a snapshot, rewritten when the notice restarts."""
+    """One entry's result as published. Each publication of an event's results is a version
+    (1, 2, …); republishing after an upheld appeal or a reopening adds a version and keeps the
+    earlier ones, superseded, as the record of what the public notice said."""
 
     __tablename__ = "results"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id"), index=True)
-    entry_id: Mapped[int] = mapped_column(sa.ForeignKey("entries.id"), unique=True)
+    entry_id: Mapped[int] = mapped_column(sa.ForeignKey("entries.id"))
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
     rank: Mapped[int]
     total: Mapped[Decimal] = mapped_column(sa.Numeric(5, 2))
     theory: Mapped[Decimal | None] = mapped_column(sa.Numeric(9, 4))
@@ -38,7 +41,18 @@ class Result(Base):
 
     entry: Mapped[Entry] = relationship(lazy="joined")
 
-    __table_args__ = (sa.Index("ix_results_event_rank", "event_id", "rank"),)
+    __table_args__ = (
+        sa.UniqueConstraint("entry_id", "version", name="uq_results_entry_version"),
+        sa.Index("ix_results_event_version_rank", "event_id", "version", "rank"),
+    )
+
+    @classmethod
+    def is_current(cls) -> sa.ColumnElement[bool]:
+        """Only the latest version of each event's results, the one that counts; superseded
+        versions are kept for the record and read only when asked for by number."""
+        latest = aliased(cls)
+        return cls.version == (sa.select(sa.func.max(latest.version))
+                               .where(latest.event_id == cls.event_id).scalar_subquery())
 
     @property
     def award_list(self) -> list[Award]:

@@ -67,9 +67,11 @@ def unprintable_names(rows: list[ResultRow]) -> list[tuple[str, list[str]]]:
 
 
 def render_notice(event: Event, rows: list[ResultRow], *, starts_at: datetime | None,
-                  ends_at: datetime | None, printed_at: datetime) -> bytes:
+                  ends_at: datetime | None, printed_at: datetime,
+                  superseded_version: int | None = None, under_review: bool = False) -> bytes:
     """An A4 PDF: title, notice period, the masked ranking table, then how to appeal by the
-    event's appeal deadline.
+    event's appeal deadline; or, instead, that this version was superseded or that the results
+    are under review (复核中).
 
     `starts_at`, `ends_at` and `printed_at` are local times (exports.notice_period).
     """
@@ -83,7 +85,7 @@ def render_notice(event: Event, rows: list[ResultRow], *, starts_at: datetime | 
         buffer, pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm, topMargin=15 * mm,
         bottomMargin=18 * mm, title=f"{competition.name} {event_name} 成绩公示",
         author=competition.organiser.name, subject="成绩公示")
-    final = event.stage is EventStage.FINAL
+    final = event.stage is EventStage.FINAL and superseded_version is None
     story = [
         Paragraph(markup(competition.name), styles["title"]),
         Paragraph(markup(f"{event_name} 成绩公示"), styles["subtitle"]),
@@ -109,7 +111,12 @@ def render_notice(event: Event, rows: list[ResultRow], *, starts_at: datetime | 
         ("ALIGN", (0, 0), (-1, 0), "CENTER"),
     ]))
     story += [table, Spacer(1, 5 * mm)]
-    if final:
+    if superseded_version is not None:
+        story.append(Paragraph(f"本版成绩（第 {superseded_version} 版）已被更正后重新公示的成绩"
+                               "取代，仅供查阅。", styles["body"]))
+    elif under_review:
+        story.append(Paragraph("以上成绩正在复核中，复核后的成绩将重新公示。", styles["body"]))
+    elif final:
         story.append(Paragraph("公示期已结束，以上成绩为最终成绩。", styles["body"]))
     else:
         closes_at = event.appeals_close_at and to_user_timezone(event.appeals_close_at)

@@ -4,6 +4,7 @@ organiser's page, the public page, the exports and the CLI (STYLE.md §3)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -127,9 +128,10 @@ def rank_and_award(competition: Competition, lines: list[ResultLine]) -> RankedR
 
 
 def store_results(event: Event, lines: list[ResultLine]) -> list[Result]:
-    """Replace the event's published snapshot with `lines`."""
-    db.session.execute(sa.delete(Result).where(Result.event_id == event.id))
-    stored = [Result(event_id=event.id, entry_id=line.entry.id, rank=line.rank,
+    """Store `lines` as the event's next version of results; earlier versions stay, superseded
+    (the record of what each notice said)."""
+    version = (current_version(event) or 0) + 1
+    stored = [Result(event_id=event.id, entry_id=line.entry.id, version=version, rank=line.rank,
                      total=line.total, theory=line.theory, practical=line.practical,
                      components=[[name, str(score)] for name, score in line.components],
                      penalties=line.penalties, time_used=line.time_used,
@@ -141,7 +143,39 @@ def store_results(event: Event, lines: list[ResultLine]) -> list[Result]:
     return stored
 
 
-def published_results(event: Event) -> list[Result]:
-    """The snapshot the public notice shows, best first."""
-    return list(db.session.scalars(sa.select(Result).where(Result.event_id == event.id)
-                                   .order_by(Result.rank, Result.id)))
+def current_version(event: Event) -> int | None:
+    """The number of the event's latest publication, None before the first."""
+    return db.session.scalar(sa.select(sa.func.max(Result.version))
+                             .where(Result.event_id == event.id))
+
+
+def published_results(event: Event, version: int | None = None) -> list[Result]:
+    """The snapshot the public notice shows, best first: the current version unless asked."""
+    stmt = sa.select(Result).where(Result.event_id == event.id)
+    stmt = stmt.where(Result.is_current() if version is None else Result.version == version)
+    return list(db.session.scalars(stmt.order_by(Result.rank, Result.id)))
+
+
+@dataclass(frozen=True)
+class ResultVersion:
+    """One publication of an event's results; superseded once a later one was published."""
+
+    number: int
+    published_at: datetime
+    superseded_at: datetime | None  # when the next version was published
+
+    @property
+    def is_current(self) -> bool:
+        return self.superseded_at is None
+
+
+def result_versions(event: Event) -> list[ResultVersion]:
+    """Every publication of the event's results, the latest first."""
+    published = db.session.execute(
+        sa.select(Result.version, sa.func.min(Result.computed_at))
+        .where(Result.event_id == event.id).group_by(Result.version)
+        .order_by(Result.version)).all()
+    versions = [ResultVersion(number, at, following[1] if following else None)
+                for (number, at), following in zip(published, [*published[1:], None],
+                                                   strict=True)]
+    return versions[::-1]

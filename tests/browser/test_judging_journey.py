@@ -380,7 +380,7 @@ def sign_off(page, zh, event: DrawnEvent):
     page.get_by_role("button", name=zh("Sign off the event")).click()  # confirmation accepted
     expect(page.locator(".flash-success")).to_have_text(
         zh("The event is signed off; its marks are frozen."))
-    expect(page.get_by_test_id("event-stage")).to_have_text("已签字确认")
+    expect(page.get_by_test_id("event-stage")).to_have_text("已签字确认，待解密")
     expect(page.get_by_test_id("sign-off")).to_contain_text(OFFICIALS["chief_zheng"][0])
     expect(page.get_by_test_id("reopen-form")).to_be_visible()
     page.screenshot(path=f"{SCREENS}/judging-signed-off-zh.png", full_page=True)
@@ -432,7 +432,7 @@ def test_judging_from_an_empty_scheme_to_sign_off(live_app, live_server, open_as
     expect(chief.get_by_test_id("count-missing")).to_have_text("1")
     chief.get_by_role("button", name=zh("Sign off the event")).click()
     expect(chief.locator(".flash-error")).to_have_text(zh("%(n)d marks are still missing.", n=1))
-    expect(chief.get_by_test_id("event-stage")).to_have_text(zh("Scoring"))
+    expect(chief.get_by_test_id("event-stage")).to_have_text(zh("Marking under way"))
     correct_returned_sheet(judges[OUTLIER], zh, reason)
     chief_pages.append(sign_off(chief, zh, event))
     outlier = judges[OUTLIER]

@@ -124,7 +124,7 @@ def create_competition(page, zh, name):
     page.screenshot(path=f"{SCREENS}/journey-competition-form-zh.png", full_page=True)
     form.get_by_role("button", name=zh("Save")).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(name)
-    expect(page.get_by_test_id("competition-state")).to_have_text(zh("Draft"))
+    expect(page.get_by_test_id("competition-state")).to_have_text(zh("In preparation"))
     return int(re.search(r"/contests/(\d+)$", page.url).group(1))
 
 
@@ -241,7 +241,8 @@ def test_competition_path_from_creation_to_draw(live_app, live_server, open_as, 
         organiser.goto(detail)  # the event's stage badge leads to its draw page
         organiser.locator(f'a[href="/registration/events/{event_id}/draw"]').click()
         organiser.get_by_test_id("run-draw").click()
-        expect(organiser.get_by_test_id("event-stage")).to_have_text(zh("Drawn"))
+        expect(organiser.get_by_test_id("event-stage")).to_have_text(
+            zh("Drawn, marking not started"))
         seen[f"draw {occupation}"] = organiser.content()
     expect(organiser.get_by_test_id("drawn-entries").locator("tbody tr")).to_have_count(IMPORTED)
     organiser.screenshot(path=f"{SCREENS}/journey-draw-zh.png", full_page=True)
@@ -252,7 +253,8 @@ def test_competition_path_from_creation_to_draw(live_app, live_server, open_as, 
     assert pdf.body().startswith(b"%PDF")
 
     organiser.goto(detail)
-    expect(organiser.get_by_test_id("competition-state")).to_have_text(zh("Drawn"))
+    expect(organiser.get_by_test_id("competition-state")).to_have_text(
+        zh("Drawn, contest not started"))
     organiser.screenshot(path=f"{SCREENS}/journey-competition-drawn-zh.png", full_page=True)
     seen["competition"] = organiser.content()
     for occupation, event_id in events.items():

@@ -154,7 +154,7 @@ def sign_off(page, zh):
     expect(page.get_by_test_id("count-gaps")).to_have_text("0")
     page.get_by_role("button", name=zh("Sign off the event")).click()  # confirmation accepted
     expect(flash(page)).to_have_text(zh("The event is signed off; its marks are frozen."))
-    expect(page.get_by_test_id("event-stage")).to_have_text(zh("Signed off"))
+    expect(page.get_by_test_id("event-stage")).to_have_text(zh("Signed off, awaiting decryption"))
 
 
 # --- steps 3 and 4: decryption and publication -------------------------------------------------
@@ -181,14 +181,14 @@ def open_results_as_organiser(page, zh, journey: Journey):
 
 def decrypt(page, zh, journey: Journey):
     open_results_as_official(page, zh, journey)
-    expect(page.get_by_test_id("event-stage")).to_have_text(zh("Signed off"))
+    expect(page.get_by_test_id("event-stage")).to_have_text(zh("Signed off, awaiting decryption"))
     expect(page.get_by_test_id("results-table")).to_have_count(0)  # no names before decryption
     main = page.locator("main").inner_text()
     assert [name for name in NAMES if name in main] == []
     page.get_by_test_id("decrypt").click()  # confirmation accepted
     expect(flash(page)).to_have_text(
         zh("The event is decrypted: names now appear beside the scores."))
-    expect(page.get_by_test_id("event-stage")).to_have_text(zh("Decrypted"))
+    expect(page.get_by_test_id("event-stage")).to_have_text(zh("Decrypted, awaiting publication"))
     expect(page.get_by_test_id("results-table").locator("tbody tr")).to_have_count(len(NAMES))
 
 
@@ -306,7 +306,7 @@ def correct_marks(page, zh, journey: Journey, reason: str):
         event=event)).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(
         zh("Completeness and sign-off: %(event)s", event=journey.event_name))
-    expect(page.get_by_test_id("event-stage")).to_have_text(zh("Scoring"))
+    expect(page.get_by_test_id("event-stage")).to_have_text(zh("Marking under way"))
     expect(page.get_by_test_id("sign-off")).to_contain_text(zh("Not signed off"))
     page.get_by_test_id(f"row-{code}").get_by_role("link", name=code).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(zh("Entry %(code)s", code=code))

@@ -18,7 +18,7 @@ from competitions.contests.models import Event, EventStage
 from competitions.errors import NotFound
 from competitions.extensions import db
 from competitions.forms import act
-from competitions.judging import marking, panels, signoff
+from competitions.judging import flags, marking, panels, signoff
 from competitions.judging.blueprint import bp
 from competitions.judging.forms import ConfirmForm
 from competitions.judging.history import clock, history_line
@@ -33,10 +33,12 @@ from competitions.judging.models import (
 )
 from competitions.judging.scoring import two_places
 from competitions.judging.signoff_forms import (
+    AcceptFlagForm,
     CorrectMarkForm,
     PenaltyForm,
     ReasonForm,
     TimeUsedForm,
+    flag_prefix,
     imported_prefix,
     mark_prefix,
     return_prefix,
@@ -121,12 +123,15 @@ def overview(event_id):
     state = signoff.overview(event)
     criteria = [c for component in (state.scheme.components if state.scheme else [])
                 for c in component.criteria if c.is_marked_by_judges]
-    flagged, gaps = state.flagged, state.gaps
-    judges = _users(j for cell in [*flagged, *gaps] for j in [*cell.panel, *cell.excluded])
+    flagged, gaps = state.flags, state.gaps
+    judges = _users(j for cell in [*(f.cell for f in flagged), *gaps]
+                    for j in [*cell.panel, *cell.excluded])
     return render_template(
         "judging/overview.html", event=event, state=state, criteria=criteria,
-        flagged=flagged, gaps=gaps,
-        flagged_keys={(c.entry_id, c.criterion.id) for c in flagged}, judges=judges,
+        flagged=flagged, unresolved=[f for f in flagged if not f.is_resolved], gaps=gaps,
+        accept_form=lambda flag: AcceptFlagForm(
+            prefix=flag_prefix(flag.cell.entry_id, flag.cell.criterion.id)),
+        flagged_keys={(f.cell.entry_id, f.cell.criterion.id) for f in flagged}, judges=judges,
         reasons=panels.EXCLUSION_REASONS, can_act=can_act,
         stages=EventStage, confirm=ConfirmForm(), reopen_form=ReasonForm(prefix="reopen"),
         two_places=two_places, clock=clock)
@@ -139,6 +144,21 @@ def sign_off(event_id):
     if act(ConfirmForm(), lambda: signoff.sign_off(current_user, event)):
         flash(_("The event is signed off; its marks are frozen."), "success")
     return redirect(url_for("judging.overview", event_id=event.id))
+
+
+@bp.route("/events/<int:event_id>/entries/<blind_code>/flags/<int:criterion_id>/accept",
+          methods=["POST"])
+@login_required
+def accept_flag(event_id, blind_code, criterion_id):
+    event = _chief_event(event_id)
+    entry = _entry(event, blind_code)
+    criterion = _criterion(event, criterion_id, imported=False)
+    form = AcceptFlagForm(prefix=flag_prefix(entry.id, criterion.id))
+    if act(form, lambda: flags.accept_flag(current_user, event, entry, criterion,
+                                            form.note.data)):
+        flash(_("%(code)s %(criterion)s: the panel's marks stand, with your note.",
+                code=entry.blind_code, criterion=criterion.code), "success")
+    return redirect(url_for("judging.overview", event_id=event.id, _anchor="for-discussion"))
 
 
 @bp.route("/events/<int:event_id>/reopen", methods=["POST"])

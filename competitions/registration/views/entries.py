@@ -28,6 +28,7 @@ from competitions.registration.forms import (
 from competitions.registration.models import Entry, EntryMember, EntryStatus, Nomination, Worker
 from competitions.registration.services import workers_query
 from competitions.results import lifecycle
+from competitions.results.exports import is_under_review
 from competitions.results.honours import HonourTitle
 from competitions.results.models import Result
 
@@ -114,11 +115,12 @@ def my_entries():
         .options(selectinload(Nomination.event).selectinload(Event.competition))
         .order_by(Nomination.id.desc())).all()
     results = {r.entry_id: r for r in db.session.scalars(
-        sa.select(Result).where(Result.entry_id.in_([e.id for e in rows])))}
+        sa.select(Result).where(Result.entry_id.in_([e.id for e in rows]),
+                                 Result.is_current()))}
     return render_template("registration/entries/mine.html", rows=rows,
                            can_withdraw=entries.can_withdraw, nominations=nominations,
                            results=results, in_notice=lifecycle.in_notice,
-                           appeals_open=lifecycle.appeals_open)
+                           appeals_open=lifecycle.appeals_open, under_review=is_under_review)
 
 
 def _event_page(event: Event, team_form: TeamEntryForm | None = None):

@@ -432,7 +432,7 @@ def nominations(competition_id):
         sa.select(EntryMember.worker_id, Entry.event_id, Result.rank)
         .join(Entry, Entry.id == Result.entry_id)
         .join(EntryMember, EntryMember.entry_id == Entry.id)
-        .where(Entry.event_id.in_([e.id for e in competition.events])))}
+        .where(Entry.event_id.in_([e.id for e in competition.events]), Result.is_current()))}
     rows = []
     for nomination in found:
         source = sources.get((nomination.event.occupation_id, nomination.event.group))
