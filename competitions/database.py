@@ -1,6 +1,8 @@
 """The declarative base, its naming convention, and enums that carry translatable labels."""
 
 import enum
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -20,9 +22,25 @@ class Base(DeclarativeBase):
     metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
 
 
+_clock: ContextVar[datetime | None] = ContextVar("competitions_clock", default=None)
+
+
 def utcnow() -> datetime:
-    """Naive UTC now: stored the same way on SQLite and PostgreSQL."""
-    return datetime.now(UTC).replace(tzinfo=None)
+    """Naive UTC now: stored the same way on SQLite and PostgreSQL. The one clock of services,
+    views and model defaults alike, so that `clock_at` can move it (DESIGN.md §6)."""
+    moment = _clock.get()
+    return moment if moment is not None else datetime.now(UTC).replace(tzinfo=None)
+
+
+@contextmanager
+def clock_at(moment: datetime | None):
+    """Within the block, `utcnow()` answers `moment` (naive UTC; None: the real clock). The
+    demo builds last year's contest this way, and tests move time without waiting."""
+    token = _clock.set(moment)
+    try:
+        yield
+    finally:
+        _clock.reset(token)
 
 
 class LabelledEnum(enum.Enum):

@@ -1,6 +1,8 @@
 """The demo data: a realistic tree, valid people, working logins, a verifiable audit chain."""
 
 
+from datetime import date, timedelta
+
 import pytest
 import sqlalchemy as sa
 
@@ -253,3 +255,48 @@ def test_last_years_demo_contest_has_promotions_one_confirmed_one_declined_the_r
     officer = db.session.scalar(sa.select(User).where(User.username == "js_hr"))
     contest = db.session.get(Competition, confirmed.competition_id)
     assert contest.name == LAST_YEAR and eligibility.can_review(officer, contest)
+
+
+@pytest.mark.parametrize("day", [date(2026, 1, 2), date(2026, 7, 1), date(2026, 12, 31)],
+                         ids=["new-year", "midsummer", "new-years-eve"])
+def test_the_demo_tells_a_consistent_story_on_whatever_day_it_is_loaded(app, day):
+    from competitions.certificates.models import Certificate
+    from competitions.contests.models import Competition, CompetitionState, EventStage
+    from competitions.demo.timeline import Timeline
+    from competitions.judging.models import SignOff
+    from competitions.promotion.models import PromotionEligibility
+    from competitions.results.exports import notice_period
+    from competitions.results.models import Appeal, TitleAward
+
+    timeline = Timeline(day, frozen=True)
+    demo.seed(echo=lambda *args: None, timeline=timeline)
+    db.session.commit()
+    now = timeline.clock
+    by_name = {c.name: c for c in db.session.scalars(sa.select(Competition))}
+    last = by_name[f"{day.year - 1}年南京市职工职业技能大赛"]
+    city = by_name[f"{(day + timedelta(days=2)).year}年南京市职工职业技能大赛"]
+    assert last.year == day.year - 1 and last.state is CompetitionState.FINAL
+    assert city.starts_on == day + timedelta(days=2) and city.year == city.starts_on.year
+    for competition in by_name.values():
+        assert competition.year == competition.starts_on.year, competition.name
+
+    welding = last.events[0]
+    sign_off = db.session.scalar(sa.select(SignOff).where(SignOff.event_id == welding.id))
+    started, ended = notice_period(welding)
+    started, ended = started.replace(tzinfo=None), ended.replace(tzinfo=None)
+    assert welding.stage is EventStage.FINAL
+    # drawn → signed off → decrypted → published → notice ends → final, all last year
+    moments = [welding.drawn_at, sign_off.signed_at, welding.decrypted_at,
+               started - timedelta(hours=8), welding.notice_ends_at, welding.finalised_at]
+    assert moments == sorted(moments) and {m.year for m in moments} == {day.year - 1}
+    assert ended - started == timedelta(hours=last.notice_hours)
+    for appeal in db.session.scalars(sa.select(Appeal).where(Appeal.event_id == welding.id)):
+        assert welding.decrypted_at < appeal.filed_at < appeal.decided_at < welding.finalised_at
+        assert appeal.filed_at <= welding.appeals_close_at
+    decided = [t.decided_at for t in db.session.scalars(sa.select(TitleAward)) if t.decided_at]
+    assert decided and all(welding.finalised_at < moment < now for moment in decided)
+    certificates = db.session.scalars(sa.select(Certificate)).all()
+    assert certificates and all(welding.finalised_at <= c.issued_at < now for c in certificates)
+    promotions = db.session.scalars(sa.select(PromotionEligibility)).all()
+    assert all(welding.finalised_at < p.decided_at < now for p in promotions if p.decided_at)
+    assert not any(p.is_expired(now) for p in promotions)  # the undecided still wait

@@ -16,7 +16,9 @@ from stdnum.cn import ric
 
 from competitions.accounts.models import SYSTEM, Role, User
 from competitions.accounts.services import create_user, grant_role
+from competitions.database import clock_at
 from competitions.demo.contests import ARBITRATOR, ENCRYPTION_OFFICER, NANJING, seed_competitions
+from competitions.demo.timeline import TIMELINE, Timeline
 from competitions.extensions import db
 from competitions.organisations.models import Organisation, OrgKind, Tier
 from competitions.organisations.services import create_organisation
@@ -260,14 +262,20 @@ def _workers(orgs, created) -> None:
             created["workers"] += 1
 
 
-def seed(echo=click.echo) -> dict[str, int]:
-    """Load whatever part of the demo data is missing; return how much was created."""
+def seed(echo=click.echo, timeline: Timeline = TIMELINE) -> dict[str, int]:
+    """Load whatever part of the demo data is missing; return how much was created. Its dates
+    follow `timeline` (the day of loading; a test passes another day)."""
+    with clock_at(timeline.clock):
+        return _seed(echo, timeline)
+
+
+def _seed(echo, timeline: Timeline) -> dict[str, int]:
     created = {"occupations": len(ensure_occupations(SYSTEM)), "organisations": 0,
                "accounts": 0, "workers": 0, "competitions": 0, "entries": 0}
     orgs = _organisations(TREE, None, created)
     _accounts(orgs, created)
     _workers(orgs, created)
-    seed_competitions(created, DEMO_PASSWORD)
+    seed_competitions(created, DEMO_PASSWORD, timeline)
     if any(created.values()):
         echo("Demo data loaded: " + ", ".join(f"{n} {what}" for what, n in created.items()) + ".")
     else:

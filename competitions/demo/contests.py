@@ -4,7 +4,7 @@ Everything goes through the services, as an organiser would through the pages, s
 log, the notifications and the stage machine hold real history.
 """
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import sqlalchemy as sa
 
@@ -14,6 +14,7 @@ from competitions.contests import services as contests
 from competitions.contests.models import Competition, CompetitionClass, EventGroup
 from competitions.demo.judging import seed_judging
 from competitions.demo.results import seed_results
+from competitions.demo.timeline import TIMELINE, Timeline
 from competitions.errors import DomainError
 from competitions.extensions import db
 from competitions.organisations.models import Organisation, Tier
@@ -21,9 +22,8 @@ from competitions.promotion.models import Occupation
 from competitions.registration import draw, entries
 from competitions.registration.models import Worker
 
-PROVINCIAL = "2027年江苏省职工职业技能大赛"
-NANJING = "2026年南京市职工职业技能大赛"
-SUZHOU = "2027年苏州市职工职业技能大赛"
+# The names carry the year each contest starts in, which depends on the day of loading.
+PROVINCIAL, NANJING, SUZHOU = TIMELINE.provincial, TIMELINE.nanjing, TIMELINE.suzhou
 ENCRYPTION_OFFICER = ("nj_jiami", "加密裁判 林海")
 ARBITRATOR = ("nj_zhongcai", "仲裁 马立群")
 
@@ -73,14 +73,14 @@ def _register_some(actor, event, candidates, count) -> list:
     return registered
 
 
-def seed_competitions(created: dict, password: str) -> None:
-    if db.session.scalar(sa.select(Competition.id).where(Competition.name == NANJING)):
+def seed_competitions(created: dict, password: str, timeline: Timeline = TIMELINE) -> None:
+    if db.session.scalar(sa.select(Competition.id).where(Competition.name == timeline.nanjing)):
         return
     province, nanjing, suzhou = _org("江苏省总工会"), _org("南京市总工会"), _org("苏州市总工会")
     js, nj, sz = _user("js_organiser"), _user("nj_organiser"), _user("sz_organiser")
-    provincial = _competition(js, province, PROVINCIAL, Tier.PROVINCIAL, date(2027, 5, 18),
-                              ["焊工", "电工"])
-    city = _competition(nj, nanjing, NANJING, Tier.CITY, date(2026, 12, 8),
+    provincial = _competition(js, province, timeline.provincial, Tier.PROVINCIAL,
+                              timeline.provincial_starts, ["焊工", "电工"])
+    city = _competition(nj, nanjing, timeline.nanjing, Tier.CITY, timeline.city_starts,
                         ["焊工", "电工"], feeds=provincial, nomination_required=False)
     welding, electrical = city.events
     people = _workers_of(nanjing)
@@ -106,11 +106,11 @@ def seed_competitions(created: dict, password: str) -> None:
     arbitrator = create_user(None, username=ARBITRATOR[0], password=password,
                              display_name=ARBITRATOR[1])
     grant_role(nj, arbitrator, Role.ARBITRATOR, competition_id=city.id)
-    seed_judging(NANJING)
+    seed_judging(timeline.nanjing)
     last_year = seed_results((_user, _org, _competition, _workers_of, _register_some),
-                             provincial, password)
+                             provincial, password, timeline)
     # Suzhou: open for registration, no nomination needed; a few entries waiting.
-    open_city = _competition(sz, suzhou, SUZHOU, Tier.CITY, date(2027, 3, 20),
+    open_city = _competition(sz, suzhou, timeline.suzhou, Tier.CITY, timeline.suzhou_starts,
                              ["电工", "焊工"], nomination_required=False)
     # One entry per employer, so that quota is left for the workers who log in themselves.
     one_each = {}

@@ -75,7 +75,7 @@ def publish(actor, event: Event, now: datetime | None = None) -> None:
                                 "decrypted."))
     now = now or utcnow()
     lines = services.compute_results(event)
-    services.store_results(event, lines)
+    services.store_results(event, lines, now)
     version = services.current_version(event)
     restarted = event.notice_ends_at is not None
     event.notice_ends_at = now + timedelta(hours=event.competition.notice_hours)

@@ -10,6 +10,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from competitions.contests.models import Competition, Event, EventStage
+from competitions.database import utcnow
 from competitions.extensions import db
 from competitions.judging import signoff
 from competitions.judging.models import ComponentKind
@@ -127,11 +128,14 @@ def rank_and_award(competition: Competition, lines: list[ResultLine]) -> RankedR
     return RankedResults(ordered, plan)
 
 
-def store_results(event: Event, lines: list[ResultLine]) -> list[Result]:
-    """Store `lines` as the event's next version of results; earlier versions stay, superseded
-    (the record of what each notice said)."""
+def store_results(event: Event, lines: list[ResultLine],
+                  now: datetime | None = None) -> list[Result]:
+    """Store `lines` as the event's next version of results, published `now`; earlier versions
+    stay, superseded (the record of what each notice said)."""
     version = (current_version(event) or 0) + 1
-    stored = [Result(event_id=event.id, entry_id=line.entry.id, version=version, rank=line.rank,
+    now = now or utcnow()
+    stored = [Result(event_id=event.id, entry_id=line.entry.id, version=version, computed_at=now,
+                     rank=line.rank,
                      total=line.total, theory=line.theory, practical=line.practical,
                      components=[[name, str(score)] for name, score in line.components],
                      penalties=line.penalties, time_used=line.time_used,
