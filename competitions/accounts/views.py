@@ -14,6 +14,7 @@ from competitions.accounts.forms import (
 )
 from competitions.accounts.models import Role, RoleGrant, User
 from competitions.accounts.permissions import admin_required
+from competitions.accounts.todo import tasks_for
 from competitions.certificates.services import certificates_of_worker
 from competitions.contests.services import officiating_competitions
 from competitions.database import utcnow
@@ -94,7 +95,8 @@ def dashboard():
     worker = current_user.worker
     return render_template("accounts/dashboard.html", roots=roots, sizes=sizes, worker=worker,
                            officiating=officiating_competitions(current_user),
-                           certificates=certificates_of_worker(worker.id) if worker else [])
+                           certificates=certificates_of_worker(worker.id) if worker else [],
+                           tasks=tasks_for(current_user))
 
 
 @bp.route("/password", methods=["GET", "POST"])
