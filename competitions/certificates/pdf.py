@@ -15,7 +15,7 @@ offset (dx, dy) moves a field right and down. The certificate is set in the kai 
 
 import io
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -317,13 +317,6 @@ def render_certificate(doc: CertificateDocument, layout: PrintLayout = PrintLayo
     _draw_page(canvas, doc, layout)
     canvas.save()
     return buffer.getvalue()
-
-
-def write_certificates(docs: Iterable[CertificateDocument],
-                       layout: PrintLayout = PrintLayout()) -> Iterator[bytes]:
-    """One PDF per certificate, lazily (for a streamed ZIP); seals are decoded once for all."""
-    for doc in docs:
-        yield render_certificate(doc, layout)
 
 
 def render_batch(docs: Iterable[CertificateDocument], layout: PrintLayout = PrintLayout(),

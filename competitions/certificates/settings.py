@@ -5,9 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from competitions.certificates.models import CertificateKind
-from competitions.certificates.pdf import FIELDS, MAX_OFFSET_MM, PrintLayout
-
-__all__ = ["FIELDS", "MAX_OFFSET_MM", "CertificateSettings", "settings_of"]
+from competitions.certificates.pdf import FIELDS, PrintLayout
 
 
 @dataclass(frozen=True)

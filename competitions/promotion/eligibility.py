@@ -24,7 +24,7 @@ from competitions.i18n import local_time
 from competitions.promotion import rules as engine
 from competitions.promotion.levels import SkillLevel
 from competitions.promotion.models import EligibilityStatus, PromotionEligibility
-from competitions.promotion.worker_levels import level_in, set_level
+from competitions.promotion.worker_levels import levels_in, set_level
 from competitions.registration.models import Entry, Worker
 from competitions.results.models import Result
 
@@ -56,6 +56,19 @@ def can_view(user, competition: Competition) -> bool:
     return can_review(user, competition) or competition.can_manage(user)
 
 
+def viewable(user) -> sa.ColumnElement[bool]:
+    """can_view as an SQL condition on Competition: its organiser lies in a subtree the user
+    organises or covers as an HR officer, or the user is its HR officer."""
+    from competitions.organisations.models import Organisation
+    if user.is_admin:
+        return sa.true()
+    granted = [grant.competition_id for grant in user.grants
+               if grant.role is Role.HR_OFFICER and grant.competition_id]
+    return sa.or_(Competition.organiser_id.in_(
+        sa.select(Organisation.id).where(Organisation.in_any_subtree(
+            [*user.organiser_paths, *user.hr_paths]))), Competition.id.in_(granted))
+
+
 # --- the rule set ---------------------------------------------------------------------------
 
 def rules_of(competition: Competition) -> engine.RuleSet | None:
@@ -83,12 +96,17 @@ def save_rules(actor, competition: Competition, rules: engine.RuleSet | None, *,
 
 # --- assessment at finalisation -------------------------------------------------------------
 
-def _confirmed_dates(worker_id: int, exclude_event: int):
-    return tuple(moment.date() for moment in db.session.scalars(
-        sa.select(PromotionEligibility.decided_at).where(
-            PromotionEligibility.worker_id == worker_id,
-            PromotionEligibility.status == EligibilityStatus.CONFIRMED,
-            PromotionEligibility.event_id != exclude_event)) if moment)
+def _confirmed_dates(worker_ids: list[int], exclude_event: int) -> dict[int, tuple]:
+    """Per worker, the dates their competition promotions elsewhere were confirmed."""
+    dates: dict[int, tuple] = {}
+    for worker_id, moment in db.session.execute(
+            sa.select(PromotionEligibility.worker_id, PromotionEligibility.decided_at).where(
+                PromotionEligibility.worker_id.in_(worker_ids),
+                PromotionEligibility.status == EligibilityStatus.CONFIRMED,
+                PromotionEligibility.event_id != exclude_event)):
+        if moment:
+            dates[worker_id] = (*dates.get(worker_id, ()), moment.date())
+    return dates
 
 
 def _outcome_fields(outcome: engine.Outcome) -> dict:
@@ -114,6 +132,9 @@ def assess_event(actor, event: Event, now: datetime | None = None
                                                            .where(PromotionEligibility
                                                                   .event_id == event.id))}
     expiry = timedelta(days=event.competition.promotion_expiry_days)
+    workers = [member.worker for result in results for member in result.entry.members]
+    levels = levels_in(workers, event.occupation_id)
+    promoted = _confirmed_dates([worker.id for worker in workers], event.id)
     stored = []
     for result in results:
         standing = engine.Standing(rank=result.rank, entrants=len(results),
@@ -121,9 +142,8 @@ def assess_event(actor, event: Event, now: datetime | None = None
                                    theory=result.theory, practical=result.practical)
         for member in result.entry.members:
             worker = member.worker
-            person = engine.Person(group=event.group.value,
-                                   level=level_in(worker, event.occupation_id),
-                                   promoted_on=_confirmed_dates(worker.id, event.id))
+            person = engine.Person(group=event.group.value, level=levels[worker.id],
+                                   promoted_on=promoted.get(worker.id, ()))
             outcome = engine.assess(rules, standing, person,
                                     has_national_standard=event.occupation.has_national_standard,
                                     on=on)
@@ -313,10 +333,7 @@ def eligibilities(user, *, competition_id: int | None = None, unit_path: str | N
             .join(Competition, Competition.id == PromotionEligibility.competition_id)
             .join(Entry, Entry.id == PromotionEligibility.entry_id)
             .join(Organisation, Organisation.id == Entry.unit_id))
-    if not user.is_admin:
-        visible = [c.id for c in db.session.scalars(sa.select(Competition))
-                   if can_view(user, c)]
-        stmt = stmt.where(PromotionEligibility.competition_id.in_(visible))
+    stmt = stmt.where(viewable(user))
     if competition_id:
         stmt = stmt.where(PromotionEligibility.competition_id == competition_id)
     if unit_path:

@@ -17,13 +17,19 @@ from competitions.promotion.models import LevelChange, Occupation, WorkerLevel
 from competitions.registration.models import Worker
 
 
+def levels_in(workers: list[Worker], occupation_id: int) -> dict[int, SkillLevel | None]:
+    """Each worker's level in the occupation (None when none is recorded), in one query."""
+    rows = dict(db.session.execute(sa.select(WorkerLevel.worker_id, WorkerLevel.level).where(
+        WorkerLevel.worker_id.in_([worker.id for worker in workers]),
+        WorkerLevel.occupation_id == occupation_id)).all()) if workers else {}
+    return {worker.id: rows.get(worker.id, worker.skill_level
+                                if worker.occupation_id == occupation_id else None)
+            for worker in workers}
+
+
 def level_in(worker: Worker, occupation_id: int) -> SkillLevel | None:
     """The worker's level in the occupation; None when none is recorded."""
-    row = db.session.scalar(sa.select(WorkerLevel).where(
-        WorkerLevel.worker_id == worker.id, WorkerLevel.occupation_id == occupation_id))
-    if row is not None:
-        return row.level
-    return worker.skill_level if worker.occupation_id == occupation_id else None
+    return levels_in([worker], occupation_id)[worker.id]
 
 
 def levels_of(worker: Worker) -> list[tuple[Occupation, SkillLevel, str | None]]:
