@@ -18,7 +18,7 @@ from competitions.judging.models import (  # noqa: F401
     SignOff,
     Timing,
 )
-from competitions.notifications.models import Notification  # noqa: F401
+from competitions.notifications.models import Notification, OutboxMessage  # noqa: F401
 from competitions.organisations.models import Organisation  # noqa: F401
 from competitions.promotion.models import (  # noqa: F401
     LevelChange,

@@ -57,6 +57,8 @@ class User(UserMixin, Base):
     display_name: Mapped[str] = mapped_column(sa.String(100))
     password_hash: Mapped[str] = mapped_column(sa.String(255))
     locale: Mapped[str | None] = mapped_column(sa.String(8))
+    # The inbox always has every notification; this says whether e-mail copies go out too.
+    email_notifications: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     active: Mapped[bool] = mapped_column(default=True)
     # The unit the user works for, when it is not known from a worker profile: judges' conflicts
     # of interest are checked against it.

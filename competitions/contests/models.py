@@ -143,6 +143,9 @@ class Event(Base):
     notice_ends_at: Mapped[datetime | None]  # the public notice (公示) of the results
     appeals_close_at: Mapped[datetime | None]  # appeals (申诉) accepted until then
     finalised_at: Mapped[datetime | None]
+    # Where and when entrants report on the day (检录), told to them at the draw.
+    checkin_at: Mapped[datetime | None]
+    venue: Mapped[str | None] = mapped_column(sa.String(200))
     # Bumped by every registration: the UPDATE takes the row lock (PostgreSQL) or the write
     # lock (SQLite) first, so capacity and quota checks run one at a time per event.
     entry_counter: Mapped[int] = mapped_column(default=0)

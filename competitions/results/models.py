@@ -81,6 +81,8 @@ class Appeal(Base):
     decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     decision: Mapped[str | None] = mapped_column(sa.Text)
     decided_at: Mapped[datetime | None]
+    # The criterion an upheld appeal sends back to the chief judge, when the arbitrators name one.
+    criterion_id: Mapped[int | None] = mapped_column(sa.ForeignKey("scheme_criteria.id"))
 
     entry: Mapped[Entry] = relationship(lazy="joined")
     filed_by: Mapped[User] = relationship(foreign_keys=[filed_by_id])
