@@ -7,6 +7,8 @@ DEFAULT_SECRET_KEY = "dev-insecure-key-change-me"
 # The audit log's own keys (docs/audit.md); these defaults serve tests and the demo only.
 DEFAULT_AUDIT_KEY = "dev-insecure-audit-key-change-me"
 DEFAULT_AUDIT_SIGNING_KEY = "00" * 32
+MAIL_SETTINGS = ("MAIL_SERVER", "MAIL_PORT", "MAIL_SECURITY", "MAIL_USERNAME", "MAIL_PASSWORD",
+                 "MAIL_FROM", "MAIL_TIMEOUT")
 
 
 class Config:
@@ -77,6 +79,19 @@ class Config:
     # office checking a pile of certificates, too few to guess serials and tokens.
     CERTIFICATE_LOOKUP_LIMITS = "20 per minute; 200 per hour"
 
+    # E-mail (docs/notifications.md). Notifications are copied to an outbox in the same
+    # transaction; `flask notifications send` delivers them through this SMTP server. With no
+    # MAIL_SERVER nothing is sent and the outbox waits. MAIL_SECURITY: "" (plain, e.g. a local
+    # relay), "starttls" or "ssl".
+    MAIL_SERVER = None
+    MAIL_PORT = 25
+    MAIL_SECURITY = ""
+    MAIL_USERNAME = None
+    MAIL_PASSWORD = None
+    MAIL_FROM = "职工技能竞赛平台 <noreply@localhost>"
+    MAIL_TIMEOUT = 30  # seconds per SMTP conversation
+    MAIL_MAX_ATTEMPTS = 6  # then the message is marked failed (retries wait 1, 2, 4, 8, 16 min)
+
 
 def load_config(app, overrides=None):
     """Apply defaults, then environment variables, then explicit overrides."""
@@ -95,6 +110,10 @@ def load_config(app, overrides=None):
         app.config["PUBLIC_BASE_URL"] = env["PUBLIC_BASE_URL"]
     if "PROXY_COUNT" in env:
         app.config["PROXY_COUNT"] = int(env["PROXY_COUNT"])
+    for name in MAIL_SETTINGS:
+        if name in env:
+            app.config[name] = int(env[name]) if name in ("MAIL_PORT", "MAIL_TIMEOUT") \
+                else env[name]
     for name in AUDIT_SETTINGS:
         if name in env:
             app.config[name] = env[name]

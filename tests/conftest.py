@@ -150,6 +150,15 @@ def app(database_url, owner_engine, backend, tmp_path):
 
 
 @pytest.fixture
+def smtp(app):
+    """A local SMTP server the app's outbox sends to; its mailbox is `smtp.mailbox`."""
+    from tests.mailbox import SmtpServer
+    with SmtpServer() as server:
+        server.configure(app)
+        yield server
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 

@@ -203,7 +203,7 @@ def finished(tree) -> MarkingSetup:
 def world(tree):
     admin = make_admin()
     organiser = make_organiser(tree.city, "nj_organiser")
-    worker = make_user("worker")
+    worker = make_user("worker", email="worker@example.cn")
     profile = make_worker(tree.firm, name="张三明", user=worker)
     locked = make_user("locked", failed_logins=9, locked_until=utcnow() + timedelta(hours=1))
     registration = make_competition(tree.city, name="2027年南京市职工职业技能大赛")
@@ -274,7 +274,8 @@ def world(tree):
         "/accounts/users/new", f"/accounts/users/{worker.id}", f"/accounts/users/{locked.id}",
         "/registration/signup", "/registration/workers/new",
         f"/registration/workers/{profile.id}/edit", "/registration/open",
-        "/registration/entries", "/notifications/", "/promotion/occupations",
+        "/registration/entries", "/notifications/", "/notifications/settings",
+        "/promotion/occupations",
         f"/registration/entries/{pending.id}/reject",
         f"/registration/events/{reg_event.id}/import",
         f"/registration/events/{undrawn.id}/draw", "/organisations/", "/organisations/new",

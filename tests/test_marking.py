@@ -142,7 +142,8 @@ def test_the_chief_judge_returns_a_sheet_with_a_reason_and_the_judge_is_told(set
         marking.return_sheet(setup.chief, sheet, "  ")
     marking.return_sheet(setup.chief, sheet, "B1 与其他裁判差距过大，请复核")
     assert db.session.scalar(sa.select(Notification.kind).where(
-        Notification.user_id == setup.judge2.id)) == "sheet_returned"
+        Notification.user_id == setup.judge2.id).order_by(Notification.id.desc()).limit(1)) \
+        == "sheet_returned"
     marking.save_sheet(setup.judge2, setup.event, code, {a1: D(10), b1: D(50)},
                        version=sheet.version, submit=True)
     assert {m.value for m in sheet.marks} == {D(10), D(50)}

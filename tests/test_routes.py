@@ -37,7 +37,8 @@ PUBLIC = {"static", "public.home", "public.set_language", "accounts.login",
 # Routes any signed-in user may use (each serves only the user's own data).
 ANY_USER = {"accounts.dashboard", "accounts.change_password", "accounts.security",
             "accounts.sign_out_everywhere",
-            "notifications.index", "notifications.mark_read", "registration.open_events",
+            "notifications.index", "notifications.mark_read", "notifications.settings",
+            "registration.open_events",
             "registration.my_entries", "registration.my_profile", "registration.register_self",
             "certificates.mine", "promotion.my_record"}
 

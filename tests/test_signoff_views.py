@@ -254,8 +254,8 @@ def test_a_returned_sheet_goes_back_to_its_judge_with_the_reason(setup, chief):
     assert f"The sheet is back with {setup.judge2.display_name}" in page
     assert sheet_of(setup, setup.judge2, 0).status is SheetStatus.DRAFT
     notice = db.session.scalar(sa.select(Notification).where(
-        Notification.user_id == setup.judge2.id))
-    assert notice.kind == "sheet_returned"
+        Notification.user_id == setup.judge2.id, Notification.kind == "sheet_returned"))
+    assert notice is not None
     assert notice.params["reason"] == "B1 与其他裁判差距过大，请复核"
     assert notice.params["blind_code"] == setup.code(0)
 

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
+from competitions.accounts.models import Role
 from competitions.audit.models import AuditEntry
 from competitions.audit.services import record
 from competitions.contests.models import Event, EventStage
@@ -37,6 +38,8 @@ from competitions.judging.models import (
     SignOff,
     Timing,
 )
+from competitions.notifications import recipients
+from competitions.notifications.services import event_params, notify_many
 from competitions.registration.models import Entry
 
 # What an entry's mark history shows: every action on its marks, none of its registration.
@@ -152,6 +155,8 @@ def start_marking(actor, event: Event) -> None:
     event.stage = EventStage.SCORING
     db.session.flush()
     record(actor, "event.start_marking", event, after={"stage": event.stage})
+    judges = [g.user_id for g in panels.event_officials(event) if g.role is Role.JUDGE]
+    notify_many(judges, "event_ready", task="mark", **event_params(event))
 
 
 def sign_off(actor, event: Event) -> SignOff:
@@ -177,6 +182,12 @@ def sign_off(actor, event: Event) -> SignOff:
     record(actor, "event.sign_off", event,
            after={"entries": len(state.rows), "flagged": len(state.flagged),
                   "stage": event.stage})
+    if event.decrypted_at is None:
+        notify_many(recipients.competition_role(event.competition, Role.ENCRYPTION_OFFICER),
+                    "event_ready", task="decrypt", **event_params(event))
+    else:  # corrected after an upheld appeal: already decrypted, to publish again
+        notify_many(recipients.competition_organisers(event.competition), "event_ready",
+                    task="republish", **event_params(event))
     return signed
 
 

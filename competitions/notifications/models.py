@@ -3,7 +3,7 @@
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from competitions.database import Base, utcnow
 
@@ -42,5 +42,7 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None]
     failed_at: Mapped[datetime | None]  # given up after the last attempt
     last_error: Mapped[str | None] = mapped_column(sa.String(500))
+
+    notification: Mapped[Notification | None] = relationship()
 
     __table_args__ = (sa.Index("ix_email_outbox_due", "sent_at", "failed_at", "send_after"),)

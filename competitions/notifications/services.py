@@ -1,94 +1,49 @@
-"""Sending, rendering and reading notifications."""
+"""Sending, rendering and reading notifications.
 
-from datetime import datetime
+Every notification lands in the reader's inbox; a reader with an e-mail address who has not
+turned e-mail off also gets a copy through the outbox (outbox.py). What each kind says is in
+kinds.py, who is told at each handover in recipients.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
 
 import sqlalchemy as sa
-from flask import url_for
 
+from competitions.accounts.models import User
 from competitions.database import utcnow
 from competitions.extensions import db
-from competitions.i18n import lazy_gettext as _l
-from competitions.i18n import local_time
+from competitions.notifications import outbox
+from competitions.notifications.kinds import RENDERERS
 from competitions.notifications.models import Notification
 
 
-def _entry_status(params):
-    from competitions.contests.models import EventGroup
-    from competitions.registration.models import EntryStatus
-    status = EntryStatus(params["status"]).label
-    # The event's name is rebuilt here so that its group label follows the reader's language.
-    event = (f"{params['occupation']} · {EventGroup(params['group']).label}"
-             if "group" in params else params["event"])
-    return (_l("Your entry for %(event)s: %(status)s.", event=event, status=status),
-            url_for("registration.my_entries"))
-
-
-def _sheet_returned(params):
-    return (_l("The chief judge returned your score sheet for %(code)s: %(reason)s",
-               code=params["blind_code"], reason=params["reason"]),
-            url_for("judging.score_sheet", event_id=params["event_id"],
-                    blind_code=params["blind_code"]))
-
-
-def _appeal_upheld(params):
-    from competitions.contests.models import EventGroup
-    event = f"{params['event']} · {EventGroup(params['group']).label}"
-    return (_l("An appeal in %(event)s was upheld: marking is reopened for your correction.",
-               event=event),
-            url_for("judging.overview", event_id=params["event_id"]))
-
-
-def _nominated(params):
-    from competitions.contests.models import EventGroup
-    event = f"{params['occupation']} · {EventGroup(params['group']).label}"
-    return (_l("Your result in %(source)s sends you on: you are nominated for %(event)s of "
-               "%(competition)s.", source=params["source"], event=event,
-               competition=params["competition"]),
-            url_for("registration.my_entries"))
-
-
-def _certificate_issued(params):
-    from competitions.contests.models import EventGroup
-    event = f"{params['occupation']} · {EventGroup(params['group']).label}"
-    return (_l("Your certificate for %(event)s of %(competition)s is ready to download.",
-               event=event, competition=params["competition"]),
-            url_for("certificates.mine"))
-
-
-def _promotion_decided(params):
-    from competitions.promotion.levels import SkillLevel
-    level = SkillLevel(params["level"]).label if params.get("level") else ""
-    if params["status"] == "confirmed":
-        message = _l("%(name)s's promotion to %(level)s in %(occupation)s is confirmed.",
-                     name=params["name"], level=level, occupation=params["occupation"])
-    else:
-        message = _l("%(name)s's promotion to %(level)s in %(occupation)s was declined.",
-                     name=params["name"], level=level, occupation=params["occupation"])
-    return message, url_for("promotion.record", worker_id=params["worker_id"])
-
-
-def _promotion_pending(params):
-    expires = local_time(datetime.fromisoformat(params["expires"]))  # stored in UTC
-    return (_l("%(count)s promotion eligibilities of %(competition)s await your decision; the "
-               "first expires on %(date)s.", count=params["count"],
-               competition=params["competition"], date=expires),
-            url_for("promotion.eligibilities", competition=params["competition_id"],
-                    status="pending"))
-
-
-# kind → function(params) -> (message, link)
-RENDERERS = {"entry_status": _entry_status, "sheet_returned": _sheet_returned,
-             "appeal_upheld": _appeal_upheld, "nominated": _nominated,
-             "certificate_issued": _certificate_issued,
-             "promotion_decided": _promotion_decided, "promotion_pending": _promotion_pending}
-
-
 def notify(user_id: int, kind: str, **params) -> Notification:
+    return notify_many([user_id], kind, **params)[0]
+
+
+def notify_many(user_ids: Iterable[int], kind: str, **params) -> list[Notification]:
+    """The same notification to each of `user_ids` (each once), with one query for them all."""
     if kind not in RENDERERS:
         raise ValueError(f"unknown notification kind {kind}")
-    notification = Notification(user_id=user_id, kind=kind, params=params)
-    db.session.add(notification)
-    return notification
+    ids = list(dict.fromkeys(user_ids))
+    users = {u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_(ids)))}
+    created = []
+    for user_id in ids:
+        notification = Notification(user_id=user_id, kind=kind, params=params)
+        db.session.add(notification)
+        created.append(notification)
+        user = users.get(user_id)
+        if user is not None and outbox.wants_email(user):
+            outbox.queue(notification, user)
+    return created
+
+
+def event_params(event) -> dict:
+    """What a notification about an event keeps of it (kinds.py names the event from these)."""
+    return {"event_id": event.id, "occupation": event.occupation.name,
+            "group": event.group.value, "competition": event.competition.name}
 
 
 def render(notification: Notification) -> tuple[str, str]:
@@ -115,3 +70,7 @@ def recent(user, limit: int = 50) -> list[Notification]:
 def mark_all_read(user) -> None:
     db.session.execute(sa.update(Notification).where(
         Notification.user_id == user.id, Notification.read_at.is_(None)).values(read_at=utcnow()))
+
+
+def set_email_choice(user, wanted: bool) -> None:
+    user.email_notifications = wanted

@@ -1,9 +1,13 @@
 """The signed-in user's notifications."""
 
-from flask import Blueprint, abort, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from wtforms import BooleanField
 
 from competitions.extensions import db
+from competitions.forms import Form
+from competitions.i18n import lazy_gettext as _l
 from competitions.notifications import services
 from competitions.notifications.models import Notification
 
@@ -43,3 +47,22 @@ def mark_read():
     services.mark_all_read(current_user)
     db.session.commit()
     return redirect(url_for("notifications.index"))
+
+
+class ChannelsForm(Form):
+    email = BooleanField(_l("Also send each notification to my e-mail address"))
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@login_required
+def settings():
+    """Which channels the user gets: the inbox always, e-mail copies if they choose."""
+    # On POST the form reads only what was sent: an unticked box sends nothing at all.
+    form = ChannelsForm() if request.method == "POST" else ChannelsForm(
+        data={"email": current_user.email_notifications})
+    if form.validate_on_submit():
+        services.set_email_choice(current_user, form.email.data)
+        db.session.commit()
+        flash(_("Your notification settings are saved."), "success")
+        return redirect(url_for("notifications.settings"))
+    return render_template("notifications/settings.html", form=form)

@@ -3,6 +3,7 @@
 import secrets
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from competitions.accounts.models import Role
 from competitions.audit.keys import draw_digest
@@ -12,7 +13,8 @@ from competitions.database import utcnow
 from competitions.errors import DomainError, PermissionDenied
 from competitions.extensions import db
 from competitions.i18n import lazy_gettext as _l
-from competitions.registration.models import Entry, EntryStatus
+from competitions.notifications.services import event_params, notify_many
+from competitions.registration.models import Entry, EntryMember, EntryStatus
 
 # No look-alike characters (0/O, 1/I, 2/Z, 5/S, 8/B): blind codes are read aloud and handwritten.
 BLIND_ALPHABET = "ACDEFGHJKLMNPQRTUVWXY34679"
@@ -56,7 +58,8 @@ def draw_event(actor, event: Event, rng=None) -> list[Entry]:
     if pending:
         raise DrawRefused(_l("%(n)d entries still await endorsement or approval.", n=pending))
     entries = list(db.session.scalars(sa.select(Entry).where(
-        Entry.event_id == event.id, Entry.status == EntryStatus.APPROVED).order_by(Entry.id)))
+        Entry.event_id == event.id, Entry.status == EntryStatus.APPROVED).order_by(Entry.id)
+        .options(selectinload(Entry.members).selectinload(EntryMember.worker))))
     if not entries:
         raise DrawRefused(_l("There are no approved entries to draw."))
     rng = rng or secrets.SystemRandom()
@@ -88,7 +91,19 @@ def draw_event(actor, event: Event, rng=None) -> list[Entry]:
                for e in entries}})
     if competition_drawn:
         record(actor, "competition.drawn", competition, after={"state": competition.state})
+    _notify_entrants(event, entries)
     return entries
+
+
+def _notify_entrants(event: Event, entries: list[Entry]) -> None:
+    """Each entrant hears their entry number and where and when to check in (检录). The
+    check-in code stays on their entries page; the blind code is never told."""
+    checkin = event.checkin_at.isoformat() if event.checkin_at else None
+    for entry in entries:
+        users = [m.worker.user_id for m in entry.members if m.active and m.worker.user_id]
+        if users:
+            notify_many(users, "entry_drawn", **event_params(event),
+                        entry_number=entry.entry_number, checkin_at=checkin, venue=event.venue)
 
 
 def _undrawn_events_with_entries(competition) -> int:

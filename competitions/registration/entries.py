@@ -12,7 +12,8 @@ from competitions.database import utcnow
 from competitions.errors import DomainError, PermissionDenied
 from competitions.extensions import db
 from competitions.i18n import lazy_gettext as _l
-from competitions.notifications.services import notify
+from competitions.notifications import recipients
+from competitions.notifications.services import event_params, notify_many
 from competitions.organisations.models import Organisation
 from competitions.registration.eligibility import Entrant, EventRules, check_eligibility
 from competitions.registration.models import (
@@ -187,6 +188,7 @@ def register(actor, event: Event, workers: list[Worker], *, team_name: str | Non
     db.session.flush()
     record(actor, "entry.register", entry, after=_entry_snapshot(entry))
     _notify_members(entry)
+    _notify_next(actor, entry)
     return entry
 
 
@@ -196,11 +198,30 @@ def _entry_snapshot(entry: Entry) -> dict:
 
 
 def _notify_members(entry: Entry) -> None:
-    for member in entry.members:
-        if member.worker.user_id:
-            notify(member.worker.user_id, "entry_status", entry_id=entry.id,
-                   occupation=entry.event.occupation.name, group=entry.event.group.value,
-                   status=entry.status.value)
+    """Tell the entrants where their registration stands (with the reason, if rejected)."""
+    users = [m.worker.user_id for m in entry.members if m.worker.user_id]
+    if users:
+        notify_many(users, "entry_status", entry_id=entry.id, status=entry.status.value,
+                    reason=entry.decision_reason if entry.status is EntryStatus.REJECTED
+                    else None, **event_params(entry.event))
+
+
+def _notify_next(actor, entry: Entry) -> None:
+    """Tell whoever acts next on a registration: the entrant's unit endorses a worker's own
+    registration, then the competition's organisers approve it."""
+    if entry.status is EntryStatus.PENDING_ENDORSEMENT:
+        employer = entry.members[0].worker.employer
+        step, users = "endorse", recipients.unit_organisers(employer) if employer else []
+    elif entry.status is EntryStatus.PENDING_APPROVAL:
+        step = "approve"
+        users = recipients.competition_organisers(entry.event.competition)
+    else:
+        return
+    users = [user_id for user_id in users if user_id != actor.id]
+    if users:
+        notify_many(users, "entry_submitted", step=step, entry_id=entry.id,
+                    names="、".join(m.worker.name for m in entry.members),
+                    **event_params(entry.event))
 
 
 def _set_status(actor, entry: Entry, status: EntryStatus, action: str,
@@ -226,7 +247,9 @@ def endorse(actor, entry: Entry) -> Entry:
     if entry.status is not EntryStatus.PENDING_ENDORSEMENT:
         raise InvalidDecision(_l("This entry is not waiting for endorsement."))
     entry.endorsed_by_id = actor.id
-    return _set_status(actor, entry, EntryStatus.PENDING_APPROVAL, "entry.endorse")
+    _set_status(actor, entry, EntryStatus.PENDING_APPROVAL, "entry.endorse")
+    _notify_next(actor, entry)
+    return entry
 
 
 def decide(actor, entry: Entry, approve: bool, reason: str | None = None) -> Entry:

@@ -3,12 +3,15 @@ event (same occupation and group) of the competition it feeds (DESIGN.md §3).""
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 import sqlalchemy as sa
 
 from competitions.audit.services import record
 from competitions.contests.models import Competition, Event
 from competitions.extensions import db
-from competitions.notifications.services import notify
+from competitions.notifications import recipients
+from competitions.notifications.services import event_params, notify
 from competitions.registration.models import Nomination
 from competitions.results.models import Result
 
@@ -53,7 +56,23 @@ def advance(actor, competition: Competition) -> list[Nomination]:
     if created:
         record(actor, "competition.advance", competition,
                after={"to": higher.id, "nominations": len(created)})
+        _notify_units(higher, created)
     return created
+
+
+def _notify_units(higher: Competition, nominations: list[Nomination]) -> None:
+    """Each nominee's nearest unit organisers hear whom to register, one message per event."""
+    names: dict[tuple[int, int], list[str]] = defaultdict(list)  # (event, organiser) → names
+    for nomination in nominations:
+        employer = nomination.worker.employer
+        for user_id in recipients.unit_organisers(employer) if employer else []:
+            names[nomination.event_id, user_id].append(nomination.worker.name)
+    closes = higher.registration_closes_at.isoformat() if higher.registration_closes_at else None
+    events = {e.id: e for e in higher.events}
+    for (event_id, user_id), workers in names.items():
+        event = events[event_id]
+        notify(user_id, "unit_nominated", **event_params(event), names="、".join(workers),
+               closes=closes)
 
 
 def matching_event(competition: Competition, event: Event) -> Event | None:

@@ -2,10 +2,14 @@
 granting body's decision on a title (the settings form is in settings_form.py)."""
 
 from wtforms import RadioField, SelectField, TextAreaField
-from wtforms.validators import InputRequired, Length
+from wtforms.validators import InputRequired, Length, Optional
 
 from competitions.forms import Form, parse_id
 from competitions.i18n import lazy_gettext as _l
+
+
+def optional_id(value) -> int | None:
+    return None if value in (None, "", "None") else parse_id(value)
 
 
 def _text(label, *, rows=3, limit=2000, description=None) -> TextAreaField:
@@ -36,6 +40,9 @@ class AppealDecisionForm(Form):
                           choices=[("upheld", _l("Uphold: the chief judge corrects the marks")),
                                    ("dismissed", _l("Dismiss: the results stand"))])
     reason = _text(_l("Reasons for the decision"), rows=4)
+    # Choices are the event's criteria (set by the view); the chief judge is told which to check.
+    criterion_id = SelectField(_l("Criterion to re-check (when upholding)"),
+                               coerce=optional_id, validators=[Optional()])
 
 
 class TitleDecisionForm(Form):

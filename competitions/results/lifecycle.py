@@ -17,8 +17,10 @@ from competitions.errors import DomainError, PermissionDenied
 from competitions.extensions import db
 from competitions.i18n import lazy_gettext as _l
 from competitions.i18n import local_time
-from competitions.judging.models import SignOff
+from competitions.judging.models import Criterion, SignOff
 from competitions.judging.panels import drawn_entries, event_officials
+from competitions.notifications import recipients
+from competitions.notifications.services import event_params, notify_many
 from competitions.registration.draw import can_see_blind_codes
 from competitions.registration.models import Entry
 from competitions.results import services
@@ -60,6 +62,10 @@ def decrypt(actor, event: Event, now: datetime | None = None) -> None:
     db.session.flush()
     record(actor, "event.decrypt", event,
            after={"entries": len(drawn_entries(event)), "stage": event.stage})
+    if event.stage is EventStage.DECRYPTED:
+        organisers = recipients.competition_organisers(event.competition)
+        notify_many([u for u in organisers if u != actor.id], "event_ready", task="publish",
+                    **event_params(event))
 
 
 def publish(actor, event: Event, now: datetime | None = None) -> None:
@@ -88,6 +94,10 @@ def publish(actor, event: Event, now: datetime | None = None) -> None:
                   "appeals_close_at": event.appeals_close_at, "stage": event.stage,
                   "version": version, "results": results_digest(event.id, version)})
     make_checkpoint(action, event)  # the notice prints its fingerprint
+    notify_many(recipients.entrants(drawn_entries(event)), "results_published",
+                **event_params(event), version=version,
+                notice_ends=event.notice_ends_at.isoformat(),
+                appeals_close=event.appeals_close_at.isoformat())
 
 
 def in_notice(event: Event, now: datetime | None = None) -> bool:
@@ -129,12 +139,25 @@ def file_appeal(actor, entry: Entry, text: str, now: datetime | None = None) -> 
     db.session.add(appeal)
     db.session.flush()
     record(actor, "appeal.file", appeal, after={"entry_id": entry.id})
+    notify_many(recipients.competition_role(event.competition, Role.ARBITRATOR), "appeal_filed",
+                appeal_id=appeal.id, notice_ends=event.notice_ends_at.isoformat(),
+                **event_params(event))
+    _notify_appellants(appeal, event)
     return appeal
 
 
-def decide_appeal(actor, appeal: Appeal, *, upheld: bool, reason: str) -> None:
+def _notify_appellants(appeal: Appeal, event: Event) -> None:
+    """Whoever filed the appeal and the entrants it is about (a unit may file for them)."""
+    users = [appeal.filed_by_id, *recipients.entrants([appeal.entry])]
+    notify_many(users, "appeal_status", appeal_id=appeal.id, status=appeal.status.value,
+                reason=appeal.decision, **event_params(event))
+
+
+def decide_appeal(actor, appeal: Appeal, *, upheld: bool, reason: str,
+                  criterion: Criterion | None = None) -> None:
     """The arbitrators' final decision. Upholding reopens the event's marking for the chief
-    judge's correction; publishing again then restarts the notice."""
+    judge's correction (of `criterion`, when the arbitrators name one); publishing again then
+    restarts the notice."""
     event = db.session.get(Event, appeal.event_id)
     if not is_arbitrator(actor, event):
         raise PermissionDenied(_l("Only the competition's arbitrators decide appeals."))
@@ -142,20 +165,26 @@ def decide_appeal(actor, appeal: Appeal, *, upheld: bool, reason: str) -> None:
         raise ResultsRefused(_l("This appeal has already been decided; the decision is final."))
     if not reason or not reason.strip():
         raise ResultsRefused(_l("Give the reasons for the decision."), field="reason")
+    if criterion is not None and (not upheld or criterion.component.scheme.event_id != event.id):
+        raise ResultsRefused(_l("Name a criterion of this event's marking scheme, and only when "
+                                "upholding."), field="criterion")
     appeal.status = AppealStatus.UPHELD if upheld else AppealStatus.DISMISSED
     appeal.decision, appeal.decided_by_id, appeal.decided_at = reason.strip(), actor.id, utcnow()
+    appeal.criterion_id = criterion.id if criterion is not None else None
     if upheld and event.stage in (EventStage.PUBLISHED, EventStage.SIGNED_OFF,
                                   EventStage.DECRYPTED):
         _reopen_marking(event, f"appeal {appeal.id} upheld")
     db.session.flush()
     record(actor, "appeal.uphold" if upheld else "appeal.dismiss", appeal,
-           after={"stage": event.stage} if upheld else None, reason=appeal.decision)
+           after={"stage": event.stage, "criterion": appeal.criterion_id} if upheld else None,
+           reason=appeal.decision)
+    _notify_appellants(appeal, event)
     if upheld:
-        from competitions.notifications.services import notify
-        for grant in event_officials(event):
-            if grant.role is Role.CHIEF_JUDGE:
-                notify(grant.user_id, "appeal_upheld", event_id=event.id,
-                       event=event.occupation.name, group=event.group.value)
+        chiefs = [g.user_id for g in event_officials(event) if g.role is Role.CHIEF_JUDGE]
+        notify_many(chiefs, "appeal_upheld", appeal_id=appeal.id,
+                    blind_code=appeal.entry.blind_code,
+                    criterion=f"{criterion.code} {criterion.description}" if criterion else None,
+                    **event_params(event))
 
 
 def _reopen_marking(event: Event, reason: str) -> None:

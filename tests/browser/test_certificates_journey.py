@@ -150,8 +150,8 @@ def test_the_gold_winner_downloads_her_award_certificate(live_server, journey, n
     page = new_page(viewport)
     log_in(page, live_server, CHAMPION, factories.PASSWORD)
     expect(page).to_have_url(re.compile(r"/accounts/dashboard"))
-    # The notification that the certificate is ready, and the link to it in the menu.
-    expect(page.get_by_test_id("unread-count")).to_have_text("1")
+    # Told of the results' publication and that the certificate is ready; the link in the menu.
+    expect(page.get_by_test_id("unread-count")).to_have_text("2")
     nav = main_nav(page, zh, viewport)
     nav.get_by_role("link", name=zh("My certificates"), exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(zh("My certificates"))

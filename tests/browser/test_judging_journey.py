@@ -352,7 +352,8 @@ def correct_returned_sheet(judge: JudgeSession, zh, reason: str):
     """The judge follows the notification to the sheet, corrects B1 and submits again."""
     code = judge.event.codes[OUTLYING_ENTRANT]
     judge.page.reload()
-    expect(judge.page.get_by_test_id("unread-count")).to_have_text("1")
+    # marking has started (told when it began), and this sheet is back
+    expect(judge.page.get_by_test_id("unread-count")).to_have_text("2")
     judge.page.get_by_role("navigation", name=zh("Main")).get_by_role(
         "link", name=re.compile(zh("Notifications"))).click()
     judge.keep()

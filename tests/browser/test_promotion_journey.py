@@ -87,8 +87,8 @@ def test_an_hr_officer_confirms_and_the_worker_sees_the_new_level(live_server, j
 
     context, page = new_browser(browser, viewport)
     log_in(page, live_server, WINNER, factories.PASSWORD)
-    # told of the award certificate at finalisation, and of the promotion now
-    expect(page.get_by_test_id("unread-count")).to_have_text("2")
+    # told of the results' publication, the certificate at finalisation, the promotion now
+    expect(page.get_by_test_id("unread-count")).to_have_text("3")
     page.goto(f"{live_server}/promotion/me/record")
     expect(page).to_have_url(re.compile(rf"/promotion/workers/{journey.worker_id}/record"))
     levels = page.get_by_test_id("record-levels")
