@@ -29,6 +29,16 @@ class DomainError(Exception):
         super().__init__(message)
         self.message = message
         self.field = field
+        self.problems: list[DomainError] = [self]  # every refusal found, this one first
+
+    @classmethod
+    def raise_all(cls, problems: list["DomainError"]) -> None:
+        """Raise one error carrying every problem found, so that a form shows them together
+        (each beside its field); its own message and field are the first problem's."""
+        if problems:
+            error = cls(problems[0].message, field=problems[0].field)
+            error.problems = list(problems)
+            raise error
 
 
 class PermissionDenied(DomainError):

@@ -6,10 +6,12 @@ from urllib.parse import urlsplit
 from flask import abort, flash, request
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
-from wtforms import FieldList, FormField, TextAreaField
+from wtforms import FieldList, FormField, HiddenField, TextAreaField
+from wtforms.validators import InputRequired
 
 from competitions.errors import DomainError, PermissionDenied
 from competitions.extensions import db
+from competitions.i18n import lazy_gettext as _l
 from competitions.text_rules import find_text_problem, problem_message
 
 MAX_ID = 2**31 - 1  # the largest INTEGER primary key
@@ -33,6 +35,15 @@ class Form(FlaskForm):
         if self.refused_text:
             return False
         return super().validate(extra_validators)
+
+
+class Confirmed:
+    """Mixin for a stage change (开放报名, 截止报名, 重新开启): its button sits under the
+    description of what it does, beside this flag. A post without the flag (an old page, a
+    script) changes nothing and says why."""
+
+    confirmed = HiddenField(default="1", validators=[InputRequired(
+        message=_l("Nothing was changed: confirm the change after reading what it does."))])
 
 
 def parse_id(value) -> int:
@@ -77,19 +88,22 @@ def _leaf_fields(form):
 
 
 def apply_error(form, error) -> None:
-    """Show a service's DomainError beside the field it names, or as a message at the top."""
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-    else:
-        flash(error.message, "error")
+    """Show each problem of a service's DomainError beside the field it names, or as a
+    message at the top."""
+    for problem in getattr(error, "problems", [error]):
+        field = getattr(form, problem.field, None) if problem.field else None
+        if field is not None:
+            field.errors = [*field.errors, problem.message]
+        else:
+            flash(problem.message, "error")
 
 
 def _labelled(form, field_name: str | None, message) -> str:
     """A message prefixed with the label of the field it is about, when there is one."""
     field = getattr(form, field_name, None) if field_name else None
-    if field is None or not hasattr(field, "label") or field_name in getattr(
-            form, "refused_text", ()):  # the text rule's message names its field already
+    if field is None or not hasattr(field, "label") or field.type == "HiddenField":
+        return str(message)  # a hidden field's label means nothing to the reader
+    if field_name in getattr(form, "refused_text", ()):  # its message names its field already
         return str(message)
     return _("%(field)s: %(message)s", field=field.label.text, message=message)
 
@@ -109,7 +123,8 @@ def act(form, action) -> bool:
         db.session.rollback()
         if isinstance(error, PermissionDenied):
             raise
-        flash(_labelled(form, error.field, error.message), "error")
+        for problem in error.problems:
+            flash(_labelled(form, problem.field, problem.message), "error")
         return False
     db.session.commit()
     return True

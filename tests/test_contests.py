@@ -238,11 +238,12 @@ def test_form_errors_appear_beside_the_field(client, login_as, tree):
 def test_transitions_through_the_page(client, login_as, tree, competition):
     login_as(role_user(tree, "organiser"))
     db.session.commit()
-    client.post(f"/contests/{competition.id}/transition/open_registration")
+    client.post(f"/contests/{competition.id}/transition/open_registration",
+                data={"confirmed": "1"})
     db.session.refresh(competition)
     assert competition.state is CompetitionState.REGISTRATION
     response = client.post(f"/contests/{competition.id}/transition/open_registration",
-                           follow_redirects=True)
+                           data={"confirmed": "1"}, follow_redirects=True)
     assert response.status_code == 200
     assert competition.state is CompetitionState.REGISTRATION
 

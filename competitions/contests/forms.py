@@ -11,7 +11,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from competitions.contests.models import CompetitionClass, EventGroup
-from competitions.forms import Form, parse_id
+from competitions.forms import Confirmed, Form, parse_id
 from competitions.i18n import lazy_gettext as _l
 from competitions.organisations.models import Tier
 from competitions.promotion.levels import SkillLevel
@@ -71,12 +71,27 @@ class EventForm(Form):
                             validators=[Optional()])
     barred_titles = SelectMultipleField(_l("Titles that bar entry"),
                                         choices=HonourTitle.choices(), validators=[Optional()])
-    nomination_required = BooleanField(_l("A nomination is required"))
+    # Never ticked for the organiser: a city contest whose workers register themselves
+    # would otherwise turn every one of them away.
+    nomination_required = BooleanField(
+        _l("A nomination is required"),
+        description=_l("Tick only when entrants must be nominated by their unit or come "
+                       "from a lower-tier contest."))
+    checkin_at = DateTimeLocalField(
+        _l("Check-in time"), format=LOCAL_FORMAT, validators=[Optional()],
+        description=_l("When entrants report on the day; they are told it at the draw."))
+    venue = StringField(
+        _l("Check-in place"), validators=[Optional(), Length(max=200)],
+        description=_l("Where entrants report on the day; they are told it at the draw."))
 
 
 class AppointForm(Form):
     username = StringField(_l("Username"), validators=[DataRequired(), Length(max=64)])
     role = SelectField(_l("Role"), coerce=str)
+
+
+class StageChangeForm(Confirmed, Form):
+    """Opening or closing registration: the button under the description of its effects."""
 
 
 class ReasonForm(Form):

@@ -1,5 +1,7 @@
 """Creating competitions and events, and moving a competition through its stages."""
 
+from collections.abc import Iterator
+
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
@@ -30,7 +32,7 @@ COMPETITION_FIELDS = ("name", "year", "tier", "competition_class", "registration
                       "registration_closes_at", "starts_on", "ends_on", "advance_top_n")
 EVENT_FIELDS = ("occupation", "group", "team_size", "capacity", "quota_per_org", "min_age",
                 "max_age", "until_retirement", "female_retirement_base", "min_level",
-                "max_level", "barred_titles", "nomination_required")
+                "max_level", "barred_titles", "nomination_required", "checkin_at", "venue")
 
 
 def _snapshot(obj, fields) -> dict:
@@ -46,27 +48,32 @@ def _require_manager(actor, competition: Competition) -> None:
 
 
 def _check_competition(competition: Competition) -> None:
+    InvalidCompetition.raise_all(list(_competition_problems(competition)))
+
+
+def _competition_problems(competition: Competition) -> Iterator[InvalidCompetition]:
+    """Every rule the competition breaks, each naming its field: a form shows them at once."""
     if competition.tier is Tier.INTERNATIONAL:
-        raise InvalidCompetition(_l("International competitions are not run on this platform."),
+        yield InvalidCompetition(_l("International competitions are not run on this platform."),
                                  field="tier")
-    if competition.organiser.tier < competition.tier:
-        raise InvalidCompetition(_l(
+    elif competition.organiser.tier < competition.tier:
+        yield InvalidCompetition(_l(
             "%(org)s is a %(org_tier)s organisation and cannot run a %(tier)s competition.",
             org=competition.organiser.name, org_tier=competition.organiser.tier.label,
             tier=competition.tier.label), field="tier")
     opens, closes = competition.registration_opens_at, competition.registration_closes_at
     if opens and closes and closes <= opens:
-        raise InvalidCompetition(_l("Registration must close after it opens."),
+        yield InvalidCompetition(_l("Registration must close after it opens."),
+                                 field="registration_closes_at")
+    elif closes and competition.starts_on and closes.date() > competition.starts_on:
+        yield InvalidCompetition(_l("Registration must close before the contest starts."),
                                  field="registration_closes_at")
     starts, ends = competition.starts_on, competition.ends_on
     if starts and ends and ends < starts:
-        raise InvalidCompetition(_l("The contest cannot end before it starts."), field="ends_on")
-    if closes and competition.starts_on and closes.date() > competition.starts_on:
-        raise InvalidCompetition(_l("Registration must close before the contest starts."),
-                                 field="registration_closes_at")
+        yield InvalidCompetition(_l("The contest cannot end before it starts."), field="ends_on")
     feeds = competition.feeds
     if feeds is not None and not competition.tier < feeds.tier:
-        raise InvalidCompetition(_l(
+        yield InvalidCompetition(_l(
             "A competition can only feed a competition of a higher tier; %(name)s is %(tier)s.",
             name=feeds.name, tier=feeds.tier.label), field="feeds_id")
 
@@ -99,6 +106,11 @@ def update_competition(actor, competition: Competition, **values) -> Competition
     return competition
 
 
+def default_tier(organiser: Organisation) -> Tier:
+    """A new competition's tier: its organiser's (a city union runs 市级 competitions)."""
+    return min(organiser.tier, Tier.NATIONAL)  # international ones are not run here
+
+
 DEFAULT_QUOTA = 3  # 南京 2022: at most 3 entrants per unit per event
 DEFAULT_MIN_AGE = 16  # the legal working age
 
@@ -115,13 +127,7 @@ def add_event(actor, competition: Competition, **values) -> Event:
     values.setdefault("nomination_required", default_nomination_required(competition))
     values.setdefault("quota_per_org", DEFAULT_QUOTA)
     values.setdefault("min_age", DEFAULT_MIN_AGE)
-    duplicate = db.session.scalar(sa.select(Event.id).where(
-        Event.competition_id == competition.id,
-        Event.occupation_id == values["occupation"].id, Event.group == values["group"]))
-    if duplicate is not None:
-        raise InvalidCompetition(_l("This competition already has an event for %(occ)s, "
-                                    "%(group)s.", occ=values["occupation"].name,
-                                    group=values["group"].label), field="occupation")
+    _tidy_venue(values)
     event = Event(competition=competition, **values)
     _check_event(event)
     db.session.add(event)
@@ -135,6 +141,7 @@ def update_event(actor, event: Event, **values) -> Event:
     if event.stage is not EventStage.OPEN:
         raise TransitionRefused(_l("An event cannot be changed after its draw."))
     before = _snapshot(event, EVENT_FIELDS)
+    _tidy_venue(values)
     for key, value in values.items():
         setattr(event, key, value)
     _check_event(event)
@@ -145,16 +152,38 @@ def update_event(actor, event: Event, **values) -> Event:
     return event
 
 
+def _tidy_venue(values: dict) -> None:
+    """A blank check-in place is no place."""
+    if "venue" in values:
+        values["venue"] = (values["venue"] or "").strip() or None
+
+
 def _check_event(event: Event) -> None:
+    InvalidCompetition.raise_all(list(_event_problems(event)))
+
+
+def _event_problems(event: Event) -> Iterator[InvalidCompetition]:
+    """Every rule the event breaks, each naming its field: a form shows them at once."""
+    with db.session.no_autoflush:  # the event may not be in the session yet
+        duplicate = db.session.scalar(sa.select(Event.id).where(
+            Event.competition_id == event.competition.id, Event.id != event.id,
+            Event.occupation_id == event.occupation.id, Event.group == event.group))
+    if duplicate is not None:
+        yield InvalidCompetition(_l("This competition already has an event for %(occ)s, "
+                                    "%(group)s.", occ=event.occupation.name,
+                                    group=event.group.label), field="occupation")
     if event.min_age is not None and event.max_age is not None and event.max_age < event.min_age:
-        raise InvalidCompetition(_l("The maximum age is below the minimum age."), field="max_age")
+        yield InvalidCompetition(_l("The maximum age is below the minimum age."), field="max_age")
     if event.min_level and event.max_level and event.max_level < event.min_level:
-        raise InvalidCompetition(_l("The highest skill level is below the lowest."),
+        yield InvalidCompetition(_l("The highest skill level is below the lowest."),
                                  field="max_level")
     if event.capacity is not None and event.capacity < 1:
-        raise InvalidCompetition(_l("The capacity must be at least 1."), field="capacity")
+        yield InvalidCompetition(_l("The capacity must be at least 1."), field="capacity")
     if event.quota_per_org is not None and event.quota_per_org < 1:
-        raise InvalidCompetition(_l("The quota must be at least 1."), field="quota_per_org")
+        yield InvalidCompetition(_l("The quota must be at least 1."), field="quota_per_org")
+    if event.venue is not None and len(event.venue) > 200:
+        yield InvalidCompetition(_l("The check-in place is longer than 200 characters."),
+                                 field="venue")
 
 
 # Transitions: name → (from states, to state, audit action).

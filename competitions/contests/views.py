@@ -1,5 +1,8 @@
 """Competitions and events: organisers create, configure and move them through their stages."""
 
+import json
+from datetime import datetime
+
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -11,11 +14,17 @@ from competitions.accounts.models import Role, RoleGrant
 from competitions.accounts.permissions import organiser_required
 from competitions.accounts.services import find_user_by_username, grant_role
 from competitions.contests import services, status
-from competitions.contests.forms import AppointForm, CompetitionForm, EventForm
+from competitions.contests.forms import (
+    AppointForm,
+    CompetitionForm,
+    EventForm,
+    StageChangeForm,
+)
 from competitions.contests.models import Competition, CompetitionState, Event
+from competitions.database import utcnow
 from competitions.errors import DomainError
 from competitions.extensions import db
-from competitions.forms import apply_error
+from competitions.forms import act, apply_error
 from competitions.organisations.models import Organisation, OrgKind
 from competitions.pagination import paginate
 from competitions.promotion.models import Occupation
@@ -35,15 +44,22 @@ def _competition_or_403(competition_id) -> Competition:
     return competition
 
 
-def _organiser_choices():
+def _organisers() -> list[Organisation]:
+    """The organisations the user may create a competition for."""
     if current_user.is_admin:
-        orgs = db.session.scalars(sa.select(Organisation).where(
+        return list(db.session.scalars(sa.select(Organisation).where(
             Organisation.kind.in_([k for k in OrgKind if not k.employs_workers]))
-            .order_by(Organisation.path).limit(500))
-    else:
-        orgs = [g.organisation for g in current_user.grants
-                if g.role is Role.ORGANISER and g.organisation is not None]
-    return [(org.id, f"{org.name}（{org.tier.label}）") for org in orgs]
+            .order_by(Organisation.path).limit(500)))
+    return [g.organisation for g in current_user.grants
+            if g.role is Role.ORGANISER and g.organisation is not None]
+
+
+def _offer_organisers(form: CompetitionForm, organisers: list[Organisation]) -> None:
+    """The organiser choices, each with its tier for static/js/app.js to follow."""
+    form.organiser_id.choices = [(org.id, f"{org.name}（{org.tier.label}）")
+                                 for org in organisers]
+    form.organiser_id.render_kw = {"data-tiers": json.dumps(
+        {str(org.id): org.tier.value for org in organisers}), "data-tier-field": form.tier.id}
 
 
 def _feeds_choices(exclude: Competition | None = None):
@@ -54,6 +70,11 @@ def _feeds_choices(exclude: Competition | None = None):
 
 
 LOCAL_TIMES = ("registration_opens_at", "registration_closes_at")
+
+
+def _local(moment: datetime) -> datetime:
+    """A stored (naive UTC) moment as a datetime-local field shows it: local, naive."""
+    return to_user_timezone(moment).replace(tzinfo=None)
 
 
 def _competition_values(form: CompetitionForm) -> dict:
@@ -80,8 +101,15 @@ def index():
 @organiser_required
 def new():
     form = CompetitionForm()
-    form.organiser_id.choices = _organiser_choices()
+    organisers = _organisers()
+    _offer_organisers(form, organisers)
     form.feeds_id.choices = _feeds_choices()
+    if request.method == "GET" and organisers:
+        # A city union's new competition is city level, this year's: the first organisation's
+        # tier (app.js follows the choice when there are several).
+        form.organiser_id.data = organisers[0].id
+        form.tier.data = services.default_tier(organisers[0])
+        form.year.data = to_user_timezone(utcnow()).year
     if form.validate_on_submit():
         organiser = db.get_or_404(Organisation, form.organiser_id.data)
         try:
@@ -106,7 +134,10 @@ def detail(competition_id):
         RoleGrant.competition_id == competition.id).order_by(RoleGrant.role)).all()
     return render_template("contests/detail.html", competition=competition, counts=counts,
                            officials=officials, appoint=_appoint_form(),
-                           transitions=services.TRANSITIONS)
+                           transitions=services.TRANSITIONS, stage_change=StageChangeForm(),
+                           waiting=sum(c.pending_endorsement + c.pending_approval
+                                       for c in counts.values()),
+                           approved=sum(c.approved for c in counts.values()))
 
 
 @bp.route("/<int:competition_id>/edit", methods=["GET", "POST"])
@@ -120,8 +151,7 @@ def edit(competition_id):
         form.feeds_id.data = competition.feeds_id or 0
         for name in LOCAL_TIMES:
             if getattr(competition, name) is not None:
-                getattr(form, name).data = to_user_timezone(getattr(competition, name)) \
-                    .replace(tzinfo=None)
+                getattr(form, name).data = _local(getattr(competition, name))
     if form.validate_on_submit():
         try:
             services.update_competition(current_user, competition, **_competition_values(form))
@@ -141,13 +171,7 @@ def transition(competition_id, name):
     competition = _competition_or_403(competition_id)
     if name not in services.TRANSITIONS:
         abort(404)
-    try:
-        services.transition(current_user, competition, name)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
+    if act(StageChangeForm(), lambda: services.transition(current_user, competition, name)):
         flash(_("The competition is now: %(state)s.",
                 state=status.competition_status_label(competition)), "success")
     return redirect(url_for("contests.detail", competition_id=competition.id))
@@ -157,14 +181,19 @@ def _event_form(obj=None) -> EventForm:
     form = EventForm(obj=obj)
     form.occupation_id.choices = [(o.id, o.name) for o in db.session.scalars(
         sa.select(Occupation).order_by(Occupation.name))]
+    if request.method == "GET" and obj is not None and obj.checkin_at is not None:
+        form.checkin_at.data = _local(obj.checkin_at)
     return form
 
 
 def _event_values(form: EventForm) -> dict:
+    """The form's values; the check-in time is local and is stored in UTC."""
     values = {name: getattr(form, name).data for name in services.EVENT_FIELDS
               if name != "occupation"}
     values["occupation"] = db.get_or_404(Occupation, form.occupation_id.data)
     values["barred_titles"] = sorted(form.barred_titles.data or [])
+    if values["checkin_at"] is not None:
+        values["checkin_at"] = to_utc(values["checkin_at"])
     return values
 
 
@@ -172,9 +201,7 @@ def _event_values(form: EventForm) -> dict:
 @organiser_required
 def new_event(competition_id):
     competition = _competition_or_403(competition_id)
-    form = _event_form()
-    if request.method == "GET":
-        form.nomination_required.data = services.default_nomination_required(competition)
+    form = _event_form()  # 须经推荐 starts unticked: the organiser ticks it if it applies
     if form.validate_on_submit():
         try:
             services.add_event(current_user, competition, **_event_values(form))

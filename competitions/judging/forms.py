@@ -50,8 +50,9 @@ class CriterionForm(Form):
                               validators=[InputRequired(), NumberRange(1, 15)],
                               description=_l("Judges on the panel of a judgement criterion "
                                              "(3 to 5); other kinds take one mark."))
+    # The mean: dropping the highest and lowest marks needs 5 judges, and most panels have 3.
     aggregation = SelectField(_l("Panel mark"), choices=Aggregation.choices(),
-                              coerce=Aggregation.coerce, default=Aggregation.TRIMMED_MEAN)
+                              coerce=Aggregation.coerce, default=Aggregation.MEAN)
 
 
 class SpreadThresholdForm(Form):

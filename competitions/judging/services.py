@@ -29,6 +29,7 @@ from competitions.promotion.models import Occupation
 
 COPY_SOURCES_LIMIT = 100  # events offered as a scheme to copy
 MIN_PANEL = 3  # judgement criteria are marked by a panel of 3 to 5 judges
+MIN_TRIMMED_PANEL = 5  # dropping the highest and lowest mark leaves at least 3 (scoring.py)
 CENTS = Decimal("0.01")  # weights, maxima, steps and thresholds are stored with 2 places
 
 
@@ -43,8 +44,14 @@ def _plain(value: Decimal) -> str:
 
 def _check_places(value: Decimal, field: str) -> None:
     """Refuse more than two decimal places: the database would round them away silently."""
+    if (problem := _places_problem(value, field)) is not None:
+        raise problem
+
+
+def _places_problem(value: Decimal, field: str) -> SchemeError | None:
     if value != value.quantize(CENTS):
-        raise SchemeError(_l("Use at most two decimal places."), field=field)
+        return SchemeError(_l("Use at most two decimal places."), field=field)
+    return None
 
 
 def can_edit_scheme(user, event: Event) -> bool:
@@ -102,24 +109,33 @@ def add_component(actor, scheme: MarkingScheme, *, name: str, kind: ComponentKin
 
 
 def _checked_panel_size(component: Component, *, code: str, max_mark: Decimal, step: Decimal,
-                        kind: CriterionKind, panel_size: int,
+                        kind: CriterionKind, panel_size: int, aggregation: Aggregation,
                         criterion: Criterion | None = None) -> int:
-    """Refuse a criterion that breaks a rule, naming the field; return its panel size."""
-    if max_mark <= 0 or step <= 0 or max_mark % step != 0:
-        raise SchemeError(_l("The maximum must be a positive multiple of the step."),
-                          field="max_mark")
-    _check_places(max_mark, "max_mark")
-    _check_places(step, "step")
+    """Refuse a criterion that breaks any rule, naming each field; return its panel size."""
     if kind is not CriterionKind.JUDGEMENT:
         panel_size = 1  # one judge measures; an imported score has no panel at all
-    elif panel_size < MIN_PANEL:
-        raise SchemeError(_l("A judgement criterion needs a panel of at least %(n)d judges.",
-                             n=MIN_PANEL), field="panel_size")
+    problems = []
+    if max_mark <= 0 or step <= 0 or max_mark % step != 0:
+        problems.append(SchemeError(_l("The maximum must be a positive multiple of the step."),
+                                    field="max_mark"))
+    problems += [p for p in (_places_problem(max_mark, "max_mark"),
+                             _places_problem(step, "step")) if p is not None]
+    if kind is CriterionKind.JUDGEMENT and panel_size < MIN_PANEL:
+        problems.append(SchemeError(_l(
+            "A judgement criterion needs a panel of at least %(n)d judges.", n=MIN_PANEL),
+            field="panel_size"))
+    if kind is CriterionKind.JUDGEMENT and aggregation is Aggregation.TRIMMED_MEAN \
+            and panel_size < MIN_TRIMMED_PANEL:
+        problems.append(SchemeError(_l(
+            "Dropping the highest and lowest marks needs a panel of at least %(n)d judges; "
+            "choose the mean or the median for %(size)d.", n=MIN_TRIMMED_PANEL, size=panel_size),
+            field="aggregation"))
     # Codes are unique across the whole scheme: marks are recorded (and audited) by code.
     if any(c.code == code.strip() and c is not criterion
            for other in component.scheme.components for c in other.criteria):
-        raise SchemeError(_l("The code %(code)s is already used in this scheme.",
-                             code=code), field="code")
+        problems.append(SchemeError(_l("The code %(code)s is already used in this scheme.",
+                                       code=code), field="code"))
+    SchemeError.raise_all(problems)
     return panel_size
 
 
@@ -128,7 +144,7 @@ def add_criterion(actor, component: Component, *, code: str, description: str,
                   panel_size: int = 1, aggregation: Aggregation = Aggregation.MEAN) -> Criterion:
     _editable(actor, component.scheme)
     panel_size = _checked_panel_size(component, code=code, max_mark=max_mark, step=step,
-                                     kind=kind, panel_size=panel_size)
+                                     kind=kind, panel_size=panel_size, aggregation=aggregation)
     criterion = Criterion(code=code.strip(), description=description.strip(), max_mark=max_mark,
                           step=step, kind=kind, panel_size=panel_size, aggregation=aggregation,
                           position=len(component.criteria))
@@ -237,7 +253,8 @@ def update_criterion(actor, criterion: Criterion, *, code: str, description: str
     component = criterion.component
     _editable(actor, component.scheme)
     panel_size = _checked_panel_size(component, code=code, max_mark=max_mark, step=step,
-                                     kind=kind, panel_size=panel_size, criterion=criterion)
+                                     kind=kind, panel_size=panel_size, aggregation=aggregation,
+                                     criterion=criterion)
     before = _criterion_values(criterion)
     criterion.code, criterion.description = code.strip(), description.strip()
     criterion.max_mark, criterion.step, criterion.kind = max_mark, step, kind

@@ -115,7 +115,8 @@ def create_competition(page, zh, name):
     form = page.locator("main form.form")
     form.get_by_label(label(zh("Competition name"))).fill(name)
     form.get_by_label(label(zh("Year"))).fill(str(starts.year))
-    form.get_by_label(label(zh("Tier"))).select_option("city")
+    # A city union's competition is city level unless the organiser says otherwise.
+    expect(form.get_by_label(label(zh("Tier")))).to_have_value("city")
     form.get_by_label(label(zh("Class"))).select_option("class2")
     form.get_by_label(zh("Registration opens")).fill(local(now - timedelta(days=1)))
     form.get_by_label(zh("Registration closes")).fill(local(now + timedelta(days=20)))
@@ -133,9 +134,8 @@ def add_event(page, zh, occupation):
     form = page.locator("main form.form")
     form.get_by_label(zh("Occupation")).select_option(label=occupation)
     form.get_by_label(label(zh("Group"))).select_option(label=zh("Employee group"))
-    # A city contest asks for nominations by default; this one is open to every worker.
-    expect(form.get_by_label(zh("A nomination is required"))).to_be_checked()
-    form.get_by_label(zh("A nomination is required")).uncheck()
+    # 须经推荐 is never pre-ticked: this city contest is open to every worker.
+    expect(form.get_by_label(zh("A nomination is required"))).not_to_be_checked()
     form.get_by_role("button", name=zh("Save")).click()
     expect(page.locator(".flash-success")).to_have_text(zh("Event added."))
 
@@ -164,6 +164,11 @@ def test_competition_path_from_creation_to_draw(live_app, live_server, open_as, 
     add_event(organiser, zh, "电工")
     events = event_ids(live_app, competition_id)
     welder, electrician = events["焊工"], events["电工"]
+    # Each stage change first says what it does; its button is under that.
+    organiser.get_by_test_id("open-open_registration").click()
+    expect(organiser.get_by_test_id("effects-open_registration")).to_contain_text(
+        zh("Workers can then register for its %(n)d event(s); their units endorse each "
+           "registration and you approve it.", n=2))
     organiser.get_by_test_id("transition-open_registration").click()
     expect(organiser.get_by_test_id("competition-state")).to_have_text(zh("Registration open"))
     detail = organiser.url
@@ -233,6 +238,11 @@ def test_competition_path_from_creation_to_draw(live_app, live_server, open_as, 
 
     # Registration closes; the draw runs for both events.
     organiser.goto(detail)
+    organiser.get_by_test_id("open-close_registration").click()
+    expect(organiser.get_by_test_id("effects-close_registration")).to_contain_text(
+        zh("Workers can no longer register; %(waiting)d registration(s) still await "
+           "endorsement or approval, and %(approved)d are approved.",
+           waiting=0, approved=IMPORTED + 1))
     organiser.get_by_test_id("transition-close_registration").click()
     expect(organiser.get_by_test_id("competition-state")).to_have_text(
         zh("Registration closed, under review"))

@@ -302,8 +302,10 @@ def correct_marks(page, zh, journey: Journey, reason: str):
         "link", name=re.compile(zh("Notifications"))).click()
     event = f"焊工 · {zh('Employee group')}"
     page.get_by_role("link", name=zh(
-        "An appeal in %(event)s was upheld: marking is reopened for your correction.",
-        event=event)).click()
+        "An appeal in %(event)s was upheld: re-check %(code)s. Marking is reopened for your "
+        "correction.", event=event, code=code)).click()
+    expect(page.get_by_test_id("appeal-blind-code")).to_have_text(code)  # the appeal he may read
+    page.get_by_test_id("to-marking").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(
         zh("Completeness and sign-off: %(event)s", event=journey.event_name))
     expect(page.get_by_test_id("event-stage")).to_have_text(zh("Marking under way"))
@@ -335,7 +337,9 @@ def finalise(page, zh, journey: Journey):
     expect(flash(page)).to_have_text(zh("The results are final."))
     expect(page.get_by_test_id("event-stage")).to_have_text(zh("Results final"))
     assert zh("Results final") == "成绩已确定"
-    expect(page.get_by_test_id("reopen-form")).to_be_visible()
+    # Reopening comes last and collapsed: the page leads with the results.
+    expect(page.get_by_test_id("reopen")).to_be_visible()
+    expect(page.get_by_test_id("reopen-form")).to_be_hidden()
     titles = page.get_by_test_id("titles").locator("tbody tr")
     expect(titles).to_have_count(len(NAMES))  # city_ladder: ranks 1, 2 and 3–10
     entrant_title = titles.filter(has_text=NAMES[ENTRANT])

@@ -16,6 +16,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
+from competitions.accounts.models import Role
+from competitions.certificates.models import Certificate, CertificateStatus
 from competitions.certificates.services import IssueReport
 from competitions.certificates.views import flash_report
 from competitions.contests.models import Competition, Event, EventStage
@@ -24,6 +26,7 @@ from competitions.extensions import db
 from competitions.forms import act, apply_error
 from competitions.i18n import local_time
 from competitions.judging.history import clock
+from competitions.judging.models import Component, Criterion, MarkingScheme
 from competitions.judging.scoring import two_places
 from competitions.organisations.models import Organisation
 from competitions.registration.models import (
@@ -47,11 +50,11 @@ from competitions.results.forms import (
     AppealDecisionForm,
     AppealForm,
     ConfirmForm,
-    ReasonForm,
     TitleDecisionForm,
     title_prefix,
 )
 from competitions.results.models import Appeal, AppealStatus, Result, TitleAward, TitleState
+from competitions.results.reopen_form import ReopenForm
 from competitions.results.settings import results_made_public, save_results_settings
 from competitions.results.settings_form import ResultsSettingsForm
 from competitions.results.titles import TITLE_RULES
@@ -87,10 +90,29 @@ def _managed_event(event_id) -> Event:
 
 
 def can_read_appeal(user, appeal: Appeal, event: Event) -> bool:
-    """Whoever filed it, the competition's organisers and its arbitrators."""
+    """Whoever filed it, the entrants it is about, the competition's organisers, its
+    arbitrators, and the event's chief judge (who corrects the marks if it is upheld)."""
     return user.is_authenticated and (
         appeal.filed_by_id == user.id or event.competition.can_manage(user)
-        or lifecycle.is_arbitrator(user, event))
+        or lifecycle.is_arbitrator(user, event) or is_chief_judge(user, event)
+        or any(m.worker.user_id == user.id for m in appeal.entry.members))
+
+
+def is_chief_judge(user, event: Event) -> bool:
+    return any(g.role is Role.CHIEF_JUDGE and g.event_id == event.id for g in user.grants)
+
+
+def _criteria(event: Event) -> list[Criterion]:
+    return list(db.session.scalars(sa.select(Criterion).join(Component).join(MarkingScheme)
+                                   .where(MarkingScheme.event_id == event.id)
+                                   .order_by(Component.position, Criterion.position)))
+
+
+def _decision_form(event: Event, form: AppealDecisionForm | None = None) -> AppealDecisionForm:
+    form = form or AppealDecisionForm()
+    form.criterion_id.choices = [("", _("Not named"))] + [
+        (c.id, f"{c.code} {c.description}") for c in _criteria(event)]
+    return form
 
 
 def _readable_appeal(appeal_id) -> tuple[Appeal, Event]:
@@ -249,9 +271,18 @@ def event(event_id):
         open_appeals=sum(a.status is AppealStatus.OPEN for a in appeals),
         appeals=appeals, title_awards=title_awards, pending=TitleState.PENDING,
         tie_break_labels={name: label for name, (_key, label) in ranking.TIE_BREAKS.items()},
-        confirm=ConfirmForm(), reopen_form=ReasonForm(prefix="reopen"),
+        confirm=ConfirmForm(), reopen_form=ReopenForm(prefix="reopen"),
+        live_certificates=_live_certificates(event) if manages else 0,
         title_form=lambda award: TitleDecisionForm(prefix=title_prefix(award.id)),
         two_places=two_places, clock=clock)
+
+
+def _live_certificates(event: Event) -> int:
+    """Certificates a reopening puts under review (复核中), for its confirmation."""
+    if event.stage is not EventStage.FINAL:
+        return 0
+    return db.session.scalar(sa.select(sa.func.count(Certificate.id)).where(
+        Certificate.event_id == event.id, Certificate.status == CertificateStatus.VALID))
 
 
 @bp.route("/events/<int:event_id>/decrypt", methods=["POST"])
@@ -291,7 +322,7 @@ def finalise(event_id):
 @login_required
 def reopen(event_id):
     event = _managed_event(event_id)
-    form = ReasonForm(prefix="reopen")
+    form = ReopenForm(prefix="reopen")
     if act(form, lambda: lifecycle.reopen_results(current_user, event, form.reason.data)):
         flash(_("The results are reopened. Publish them again once they are corrected."),
               "success")
@@ -374,7 +405,10 @@ def _appeal_page(appeal: Appeal, event: Event, form: AppealDecisionForm | None =
                   and appeal.status is AppealStatus.OPEN)
     return render_template("results/appeal_detail.html", appeal=appeal, event=event,
                            entry_label=_entry_label(appeal.entry), can_decide=can_decide,
-                           form=form or AppealDecisionForm(), statuses=AppealStatus,
+                           form=_decision_form(event, form), statuses=AppealStatus,
+                           chief_judge=is_chief_judge(current_user, event),
+                           criterion=db.session.get(Criterion, appeal.criterion_id)
+                           if appeal.criterion_id else None,
                            manages=event.competition.can_manage(current_user))
 
 
@@ -391,11 +425,14 @@ def decide_appeal(appeal_id):
     appeal, event = _readable_appeal(appeal_id)
     if not lifecycle.is_arbitrator(current_user, event):
         abort(403)
-    form = AppealDecisionForm()
+    form = _decision_form(event)
     if form.validate_on_submit():
         upheld = form.decision.data == "upheld"
+        criterion = (db.session.get(Criterion, form.criterion_id.data)
+                     if form.criterion_id.data else None)
         try:
-            lifecycle.decide_appeal(current_user, appeal, upheld=upheld, reason=form.reason.data)
+            lifecycle.decide_appeal(current_user, appeal, upheld=upheld, reason=form.reason.data,
+                                    criterion=criterion)
         except DomainError as error:
             _refused(form, error)
         else:
