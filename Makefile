@@ -12,17 +12,26 @@ MO_FILES := $(PO_FILES:.po=.mo)
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test translations lint
-
-run: $(RUN_STAMP) $(MO_FILES) instance/secret_key instance/audit_key instance/audit_signing_key
-	@export SECRET_KEY="$${SECRET_KEY:-$$(cat instance/secret_key)}"; \
+# The demo's keys and checkpoint file, unless the environment names others.
+DEMO_ENV := export SECRET_KEY="$${SECRET_KEY:-$$(cat instance/secret_key)}"; \
 	export AUDIT_KEY="$${AUDIT_KEY:-$$(cat instance/audit_key)}"; \
 	export AUDIT_SIGNING_KEY="$${AUDIT_SIGNING_KEY:-$$(cat instance/audit_signing_key)}"; \
-	export AUDIT_CHECKPOINT_PATH="$${AUDIT_CHECKPOINT_PATH:-instance/audit-checkpoints.jsonl}"; \
+	export AUDIT_CHECKPOINT_PATH="$${AUDIT_CHECKPOINT_PATH:-instance/audit-checkpoints.jsonl}"
+
+.PHONY: run reset-demo test translations lint
+
+run: $(RUN_STAMP) $(MO_FILES) instance/secret_key instance/audit_key instance/audit_signing_key
+	@$(DEMO_ENV); \
 	$(FLASK) db upgrade && \
 	$(FLASK) seed-demo --if-empty && \
 	echo "Serving on http://$(HOST):$(PORT)/ (Ctrl-C stops)" && \
 	exec $(FLASK) run --host $(HOST) --port $(PORT)
+
+# Delete every record of the demo database and load the demo afresh (asks first).
+reset-demo: $(RUN_STAMP) $(MO_FILES) instance/secret_key instance/audit_key instance/audit_signing_key
+	@$(DEMO_ENV); \
+	$(FLASK) db upgrade && \
+	$(FLASK) seed-demo --reset
 
 test: $(DEV_STAMP) $(MO_FILES)
 	$(VENV)/bin/pytest $(PYTEST_ARGS)

@@ -1,6 +1,7 @@
 """Command-line interface: create-admin, load-occupations, seed-demo, audit verify."""
 
 import functools
+import os
 
 import click
 from flask.cli import with_appcontext
@@ -23,10 +24,12 @@ def in_english(command):
 def register_commands(app) -> None:
     from competitions.audit.cli import audit_cli
     from competitions.certificates.cli import certificates_cli
+    from competitions.notifications.cli import notifications_cli
     from competitions.promotion.cli import promotion_cli
     from competitions.results.cli import results_cli
     app.cli.add_command(audit_cli)
     app.cli.add_command(certificates_cli)
+    app.cli.add_command(notifications_cli)
     app.cli.add_command(promotion_cli)
     app.cli.add_command(results_cli)
     app.cli.add_command(create_admin)
@@ -74,25 +77,76 @@ def load_occupations():
 @click.command("seed-demo")
 @click.option("--if-empty", is_flag=True,
               help="Only load into a database that holds no organisation yet.")
+@click.option("--reset", is_flag=True,
+              help="Delete every record first (the audit log included), then load the demo.")
+@click.option("--yes", is_flag=True, help="With --reset: do not ask for confirmation.")
+@click.option("--force", is_flag=True,
+              help="With --reset: also on a database other than SQLite, or one holding data "
+                   "that is not the demo's.")
 @with_appcontext
 @in_english
-def seed_demo(if_empty):
-    """Load the demo data (idempotent: running it twice changes nothing)."""
+def seed_demo(if_empty, reset, yes, force):
+    """Load the demo data (idempotent: running it twice changes nothing); --reset starts afresh."""
     import sqlalchemy as sa
 
     from competitions.demo import is_loaded, print_logins, seed
     from competitions.errors import DomainError
     from competitions.organisations.models import Organisation
 
-    if if_empty and db.session.scalar(sa.select(Organisation.id).limit(1)) is not None:
+    holds_data = db.session.scalar(sa.select(Organisation.id).limit(1)) is not None
+    if reset:
+        _reset_database(holds_data and not is_loaded(), yes=yes, force=force)
+    elif if_empty and holds_data:
         click.echo("Demo data already loaded." if is_loaded() else
                    "The database already holds data: demo data not loaded.")
-    else:
-        try:
-            seed(echo=click.echo)
-        except DomainError as error:
-            db.session.rollback()
-            raise click.ClickException(f"Demo data not loaded: {error.message}") from None
-        db.session.commit()
+        if is_loaded():
+            print_logins(click.echo)
+        return
+    try:
+        seed(echo=click.echo)
+    except DomainError as error:
+        db.session.rollback()
+        raise click.ClickException(f"Demo data not loaded: {error.message}") from None
+    db.session.commit()
     if is_loaded():
         print_logins(click.echo)
+
+
+def _reset_database(foreign_data: bool, *, yes: bool, force: bool) -> None:
+    """Empty the database for a fresh demo. A slip must not empty a deployment's database: a
+    server database (PostgreSQL) or data that is not the demo's needs --force; a reset is
+    confirmed unless --yes, and one over data not the demo's by typing the database's name."""
+    import sqlalchemy as sa
+    from flask import current_app
+
+    from competitions.demo.reset import empty_database, set_checkpoints_aside
+
+    url = db.engine.url
+    where = url.render_as_string(hide_password=True)
+    if url.get_backend_name() != "sqlite" and not force:
+        raise click.ClickException(
+            f"--reset deletes every record, and {where} is not an SQLite demo database. "
+            "Add --force if you mean it.")
+    if foreign_data and not force:
+        raise click.ClickException(
+            f"{where} holds data that is not the demo's; --reset would delete it. "
+            "Add --force if you mean it.")
+    if foreign_data:  # even with --yes: this is a deployment's data, most likely
+        name = url.database or ""
+        typed = click.prompt(f"{where} holds data that is not the demo's. Type its name "
+                             f"({os.path.basename(name)}) to delete every record", default="",
+                             show_default=False)
+        if typed != os.path.basename(name):
+            raise click.ClickException("The name did not match: nothing was deleted.")
+    elif not yes:
+        click.confirm(f"Delete every record in {where}, the audit log included, and load the "
+                      "demo afresh?", abort=True)
+    db.session.remove()
+    owner = sa.create_engine(current_app.config["MIGRATION_DATABASE_URI"])
+    try:
+        empty_database(owner)
+    finally:
+        owner.dispose()
+    kept = set_checkpoints_aside(current_app.config.get("AUDIT_CHECKPOINT_PATH"))
+    click.echo(f"Every record deleted from {where}." +
+               (f" The old audit checkpoints are kept in {kept}." if kept else ""))

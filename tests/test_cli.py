@@ -1,13 +1,15 @@
 """The command line: create-admin, audit verify, load-occupations, seed-demo."""
 
 
+from pathlib import Path
+
 import pytest
 import sqlalchemy as sa
 
 from competitions.accounts.models import User
 from competitions.audit.models import AuditEntry
 from competitions.extensions import db
-from competitions.organisations.models import Organisation
+from competitions.organisations.models import Organisation, OrgKind, Tier
 from competitions.promotion.catalogue import OCCUPATIONS
 from competitions.promotion.models import Occupation
 from competitions.registration.models import Worker
@@ -117,3 +119,64 @@ def test_audit_verify_finds_a_mark_changed_behind_the_applications_back(cli, tre
     result = cli("audit", "verify")
     assert result.exit_code == 1
     assert "stored 40.00, recorded 20.00" in result.output
+
+
+def _story_counts() -> dict[str, int]:
+    """The demo's rows, but for its notifications: who is told of a medal or a nomination
+    depends on the lots the draw drew."""
+    return {name: n for name, n in _counts().items()
+            if name not in ("notifications", "email_outbox")}
+
+
+def _invoke(app, *args, input=None):
+    return app.test_cli_runner().invoke(args=list(args), input=input)
+
+
+def test_seed_demo_reset_deletes_everything_and_loads_the_demo_afresh(app, cli, backend):
+    assert cli("seed-demo").exit_code == 0
+    loaded = _story_counts()
+    db.session.add(Organisation(name="演示之后新建的单位", kind=OrgKind.UNION, tier=Tier.CITY,
+                                path="/"))
+    db.session.commit()
+    checkpoints = Path(app.config["AUDIT_CHECKPOINT_PATH"])
+    checkpoints.write_text("{}\n")  # stands for the checkpoints the old log was signed in
+    args = ["seed-demo", "--reset", "--yes"] + (["--force"] if backend != "sqlite" else [])
+    result = _invoke(app, *args)
+    assert result.exit_code == 0, result.output
+    assert "Every record deleted" in result.output and "Demo logins" in result.output
+    assert _story_counts() == loaded  # the added organisation is gone; the demo is whole
+    assert not checkpoints.exists() or checkpoints.read_text() != "{}\n"
+    assert list(checkpoints.parent.glob(checkpoints.name + ".before-reset-*"))
+    assert cli("audit", "verify").exit_code == 0
+
+
+def test_seed_demo_reset_asks_first_and_changes_nothing_on_no(app, cli, backend):
+    assert cli("seed-demo").exit_code == 0
+    loaded = _counts()
+    args = ["seed-demo", "--reset"] + (["--force"] if backend != "sqlite" else [])
+    result = _invoke(app, *args, input="n\n")
+    assert result.exit_code == 1 and "Delete every record in" in result.output
+    assert _counts() == loaded
+
+
+def test_seed_demo_reset_refuses_a_server_database_without_force(app, cli, backend):
+    if backend == "sqlite":
+        pytest.skip("a server database only")
+    assert cli("seed-demo").exit_code == 0
+    result = _invoke(app, "seed-demo", "--reset", "--yes")
+    assert result.exit_code == 1 and "--force" in result.output
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Worker)) == 60
+
+
+def test_seed_demo_reset_over_data_not_the_demos_needs_force_and_the_databases_name(app, tree):
+    def organisations():
+        return db.session.scalar(sa.select(sa.func.count()).select_from(Organisation))
+
+    result = _invoke(app, "seed-demo", "--reset", "--yes")
+    assert result.exit_code == 1 and "--force" in result.output and organisations() == 6
+    result = _invoke(app, "seed-demo", "--reset", "--yes", "--force", input="production\n")
+    assert result.exit_code == 1 and "did not match" in result.output and organisations() == 6
+    name = Path(db.engine.url.database).name
+    result = _invoke(app, "seed-demo", "--reset", "--yes", "--force", input=f"{name}\n")
+    assert result.exit_code == 0, result.output
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Worker)) == 60

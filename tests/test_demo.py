@@ -2,6 +2,7 @@
 
 
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -97,6 +98,27 @@ def test_every_demo_account_logs_in_with_the_demo_password(seeded, app):
         client = app.test_client()
         assert login(client, username, demo.DEMO_PASSWORD).status_code == 302, username
         assert client.get("/accounts/dashboard").status_code == 200, username
+
+
+def test_the_readme_lists_the_demo_logins_the_first_run_prints():
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    table = readme.split("## Demo logins")[1].split("\n## ")[0]
+    rows = [line.strip("|").split(" | ") for line in table.splitlines()
+            if line.startswith("| `")]
+    listed = [(user.strip().replace("`", ""), who.strip()) for user, who in rows]
+    printed = []
+    demo.print_logins(printed.append)
+    assert listed == demo.logins()
+    assert printed[1:] == [f"  {user:<16} {who}" for user, who in listed]
+    assert demo.DEMO_PASSWORD in printed[0] and f"`{demo.DEMO_PASSWORD}`" in table
+
+
+def test_a_demo_worker_sees_when_and_where_to_check_in(seeded, client):
+    from competitions.demo.timeline import NANJING_VENUE
+    login(client, "worker01", demo.DEMO_PASSWORD)
+    page = client.get("/accounts/dashboard").get_data(as_text=True)
+    task = page.split('data-testid="task-my_checkin"')[1].split("</li>")[0]
+    assert "检录号 J" in task and NANJING_VENUE in task and "07:30" in task
 
 
 def test_the_demo_organiser_sees_their_city_on_the_dashboard(seeded, client):
@@ -300,3 +322,9 @@ def test_the_demo_tells_a_consistent_story_on_whatever_day_it_is_loaded(app, day
     promotions = db.session.scalars(sa.select(PromotionEligibility)).all()
     assert all(welding.finalised_at < p.decided_at < now for p in promotions if p.decided_at)
     assert not any(p.is_expired(now) for p in promotions)  # the undecided still wait
+    # Each drawn event tells its entrants to check in at 07:30 on its first day, after the draw.
+    for competition, event in ((last, welding), (city, city.events[0])):
+        local = event.checkin_at + timedelta(hours=8)
+        assert (local.date(), local.hour, local.minute) == (competition.starts_on, 7, 30)
+        assert event.venue and event.drawn_at < event.checkin_at
+    assert welding.checkin_at < sign_off.signed_at and now < city.events[0].checkin_at

@@ -14,6 +14,7 @@ from competitions.accounts.forms import (
 )
 from competitions.accounts.models import Role, RoleGrant, User
 from competitions.accounts.permissions import admin_required
+from competitions.accounts.roles import grant_places, named_roles
 from competitions.accounts.todo import tasks_for
 from competitions.certificates.services import certificates_of_worker
 from competitions.contests.services import officiating_competitions
@@ -94,9 +95,12 @@ def dashboard():
     sizes = {org.id: count_subtree(org) for org in roots}
     worker = current_user.worker
     return render_template("accounts/dashboard.html", roots=roots, sizes=sizes, worker=worker,
-                           officiating=officiating_competitions(current_user),
+                           coding=[competition for competition, roles
+                                   in officiating_competitions(current_user)
+                                   if Role.ENCRYPTION_OFFICER in roles],
                            certificates=certificates_of_worker(worker.id) if worker else [],
-                           tasks=tasks_for(current_user))
+                           tasks=tasks_for(current_user),
+                           roles=named_roles(current_user.grants))
 
 
 @bp.route("/password", methods=["GET", "POST"])
@@ -153,7 +157,8 @@ def new_user():
 @admin_required
 def user(user_id):
     account = db.get_or_404(User, user_id)
-    return render_template("accounts/user.html", account=account, now=utcnow())
+    return render_template("accounts/user.html", account=account, now=utcnow(),
+                           places=grant_places(account.grants))
 
 
 def _admin_action(user_id, action, message):

@@ -17,7 +17,7 @@ from stdnum.cn import ric
 from competitions.accounts.models import SYSTEM, Role, User
 from competitions.accounts.services import create_user, grant_role
 from competitions.database import clock_at
-from competitions.demo.contests import ARBITRATOR, ENCRYPTION_OFFICER, NANJING, seed_competitions
+from competitions.demo.contests import ARBITRATOR, ENCRYPTION_OFFICER, seed_competitions
 from competitions.demo.timeline import TIMELINE, Timeline
 from competitions.extensions import db
 from competitions.organisations.models import Organisation, OrgKind, Tier
@@ -72,21 +72,26 @@ REGION_CODES = {"江苏省总工会": "320000", "江苏省人力资源和社会�
                 "南京市总工会": "320100", "南京市人力资源和社会保障局": "320100",
                 "南京市江宁区总工会": "320115", "苏州市总工会": "320500"}
 
-# (username, display name, role, organisation name or None, what the login shows)
+# (username, display name, role, organisation name or None, who they are: as the first run
+# prints it and the README's table lists it, word for word — tests/test_demo.py compares them)
 ACCOUNTS = [
     ("admin", "平台管理员", Role.ADMIN, None, "platform administrator"),
-    ("js_organiser", "周文斌", Role.ORGANISER, "江苏省总工会", "organiser, 江苏省总工会"),
+    ("js_organiser", "周文斌", Role.ORGANISER, "江苏省总工会",
+     "organiser at 江苏省总工会 (the whole province)"),
     ("js_hr", "钱丽华", Role.HR_OFFICER, "江苏省人力资源和社会保障厅",
-     "HR officer, 江苏省人力资源和社会保障厅, covering 江苏省总工会's subtree"),
-    ("nj_organiser", "陈建国", Role.ORGANISER, "南京市总工会", "organiser, 南京市总工会"),
-    ("sz_organiser", "顾晓燕", Role.ORGANISER, "苏州市总工会", "organiser, 苏州市总工会"),
+     "human-resources officer at 江苏省人力资源和社会保障厅, covering 江苏省总工会's subtree: "
+     "reviews the promotions of the province's union competitions"),
+    ("nj_organiser", "陈建国", Role.ORGANISER, "南京市总工会", "organiser at 南京市总工会"),
+    ("sz_organiser", "顾晓燕", Role.ORGANISER, "苏州市总工会", "organiser at 苏州市总工会"),
     ("nisco_organiser", "孙海波", Role.ORGANISER, "南京钢铁集团有限公司",
-     "organiser, 南京钢铁集团有限公司"),
-    ("judge01", "吴志强", None, None, "chief judge, Nanjing welding (marking under way)"),
-    ("judge02", "沈慧敏", None, None, "judge, Nanjing welding (works at 南京钢铁集团)"),
-    ("judge03", "陆永康", None, None, "judge, Nanjing welding"),
-    ("judge04", "朱静怡", None, None, "judge, Nanjing welding (two drafts left)"),
-    ("judge05", "许文华", None, None, "judge, Nanjing welding (reserve on the panels)"),
+     "organiser at 南京钢铁集团有限公司 (one enterprise)"),
+    ("judge01", "吴志强", None, None,
+     "chief judge of this year's Nanjing welding event (marking under way, one panel flagged)"),
+    ("judge02", "沈慧敏", None, None,
+     "judge of the same event; works at 南京钢铁集团 and is kept off its welders"),
+    ("judge03", "陆永康", None, None, "judge of the same event"),
+    ("judge04", "朱静怡", None, None, "judge of the same event, with two drafts left"),
+    ("judge05", "许文华", None, None, "judge of the same event, the reserve who steps in"),
 ]
 # The subtree each HR officer's grant covers: the provincial bureau reviews promotions from
 # the province's union competitions.
@@ -288,11 +293,20 @@ def is_loaded() -> bool:
     return db.session.scalar(sa.select(User.id).where(User.username == "nj_organiser")) is not None
 
 
+def logins() -> list[tuple[str, str]]:
+    """(username, who) for every demo login, as the first run prints them."""
+    return [(username, note) for username, _name, _role, _org, note in ACCOUNTS] + [
+        (ENCRYPTION_OFFICER[0],
+         "encryption officer of both Nanjing competitions: sees blind codes, decrypts"),
+        (ARBITRATOR[0], "arbitrator of both Nanjing competitions: decides appeals"),
+        (f"worker01 … worker{WORKER_LOGINS:02d}",
+         "workers with a profile at various employers; worker01 has a drawn entry in this "
+         "year's Nanjing welding event (check-in time and place on the dashboard), "
+         "worker07 … worker09 can register in Suzhou"),
+    ]
+
+
 def print_logins(echo=click.echo) -> None:
     echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
-    for username, _name, _role, _org, note in ACCOUNTS:
-        echo(f"  {username:<16} {note}")
-    echo(f"  {ENCRYPTION_OFFICER[0]:<16} encryption officer, {NANJING} and last year's")
-    echo(f"  {ARBITRATOR[0]:<16} arbitrator, the same two competitions")
-    echo(f"  worker01 … worker{WORKER_LOGINS:02d}  workers with a profile (worker01: an entry "
-         "in the Nanjing contest; worker07-09: Suzhou, open for registration)")
+    for username, who in logins():
+        echo(f"  {username:<16} {who}")

@@ -14,7 +14,7 @@ from competitions.contests import services as contests
 from competitions.contests.models import Competition, CompetitionClass, EventGroup
 from competitions.demo.judging import seed_judging
 from competitions.demo.results import seed_results
-from competitions.demo.timeline import TIMELINE, Timeline
+from competitions.demo.timeline import NANJING_VENUE, TIMELINE, Timeline
 from competitions.errors import DomainError
 from competitions.extensions import db
 from competitions.organisations.models import Organisation, Tier
@@ -99,6 +99,7 @@ def seed_competitions(created: dict, password: str, timeline: Timeline = TIMELIN
         entries.decide(nj, others[2], approve=False, reason="未按要求提交技能等级证书复印件")
         entries.withdraw(nj, others[3], reason="本人因工作安排申请退赛")
     contests.transition(nj, city, "close_registration")
+    welding.checkin_at, welding.venue = timeline.checkin(city.starts_on), NANJING_VENUE
     draw.draw_event(nj, welding)
     officer = create_user(None, username=ENCRYPTION_OFFICER[0], password=password,
                           display_name=ENCRYPTION_OFFICER[1])

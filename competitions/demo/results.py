@@ -17,7 +17,7 @@ from competitions.accounts.services import grant_role
 from competitions.contests import services as contests
 from competitions.database import clock_at
 from competitions.demo import judging as demo_judging
-from competitions.demo.timeline import TIMELINE, Timeline
+from competitions.demo.timeline import NANJING_VENUE, TIMELINE, Timeline
 from competitions.judging import score_import, signoff
 from competitions.promotion import rules as promotion_rules
 from competitions.registration import draw, entries
@@ -58,6 +58,7 @@ def _registered(helpers, provincial, timeline):
         entries.decide(nj, entry, approve=True)
     _welding_levels_recorded(field, welding.occupation)
     contests.transition(nj, contest, "close_registration")
+    welding.checkin_at, welding.venue = timeline.checkin(contest.starts_on), NANJING_VENUE
     draw.draw_event(nj, welding)
     officer, arbitrator = _user("nj_jiami"), _user("nj_zhongcai")
     grant_role(nj, officer, Role.ENCRYPTION_OFFICER, competition_id=contest.id)

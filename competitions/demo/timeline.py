@@ -8,6 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta  # noqa: F401  (UTC: today())
 
+# Where the Nanjing contests' entrants check in; told to them with the time at the draw.
+NANJING_VENUE = "南京技师学院江宁校区实训楼"
+
 
 @dataclass(frozen=True)
 class Timeline:
@@ -23,6 +26,11 @@ class Timeline:
     def at(day: date, hour_utc: int = 2) -> datetime:
         """Naive UTC, as stored: 02:00 UTC is 10:00 in Beijing."""
         return datetime.combine(day, time(hour_utc, 0))
+
+    @staticmethod
+    def checkin(day: date) -> datetime:
+        """Check-in (检录) at 07:30 Beijing time on a contest's first day, as stored (UTC)."""
+        return datetime.combine(day, time(0, 0)) - timedelta(minutes=30)
 
     # Last year's Nanjing contest: 18 October, published a week later at 10:00 Beijing time.
     @property

@@ -192,11 +192,35 @@ def drawn_entries(event: Event, blind_codes: Iterable[str] | None = None) -> lis
 def panel_cells(event: Event, entries: list[Entry] | None = None) -> list[PanelCell]:
     """Every drawn entry × judge-marked criterion (or just `entries`), with the panel that
     marks it, the judges kept off it and why, and the submitted marks."""
-    criteria = judged_criteria(event)
     entries = drawn_entries(event) if entries is None else entries
-    if not criteria or not entries:
+    return _cells({event.id: judged_criteria(event)}, entries)
+
+
+def panel_cells_by_event(events: list[Event]) -> dict[int, list[PanelCell]]:
+    """panel_cells for several events at once (a dashboard's), in the same number of queries
+    as for one."""
+    ids = [event.id for event in events]
+    schemes = db.session.scalars(sa.select(MarkingScheme).where(MarkingScheme.event_id.in_(ids)))
+    criteria = {scheme.event_id: [c for component in scheme.components
+                                  for c in component.criteria if c.is_marked_by_judges]
+                for scheme in schemes}
+    entries = list(db.session.scalars(
+        sa.select(Entry).where(Entry.event_id.in_(ids), Entry.status == EntryStatus.APPROVED,
+                               Entry.blind_code.is_not(None))
+        .options(selectinload(Entry.members)).order_by(Entry.blind_code)))
+    event_of = {entry.id: entry.event_id for entry in entries}
+    found: dict[int, list[PanelCell]] = {event_id: [] for event_id in ids}
+    for cell in _cells(criteria, entries):
+        found[event_of[cell.entry_id]].append(cell)
+    return found
+
+
+def _cells(criteria_by_event: dict[int, list[Criterion]], entries: list[Entry]
+           ) -> list[PanelCell]:
+    entries = [entry for entry in entries if criteria_by_event.get(entry.event_id)]
+    if not entries:
         return []
-    seats = seats_by_criterion(criteria)
+    seats = seats_by_criterion(c for cs in criteria_by_event.values() for c in cs)
     judges = {seat.judge_id: seat.judge for rows in seats.values() for seat in rows}
     judge_units = {judge_id: (judge.unit.id if judge.unit else None)
                    for judge_id, judge in judges.items()}
@@ -204,9 +228,10 @@ def panel_cells(event: Event, entries: list[Entry] | None = None) -> list[PanelC
                     for entry in entries}
     chains = organisation_chains(
         {u for u in judge_units.values() if u} | {u for us in member_units.values() for u in us})
+    event_ids = list(criteria_by_event)
     declared = {(d.entry_id, d.judge_id) for d in db.session.scalars(
-        sa.select(DeclaredConflict).where(DeclaredConflict.event_id == event.id))}
-    submitted = _submitted_marks(event, [e.id for e in entries])
+        sa.select(DeclaredConflict).where(DeclaredConflict.event_id.in_(event_ids)))}
+    submitted = _submitted_marks(event_ids, [e.id for e in entries])
 
     cells = []
     for entry in entries:
@@ -222,7 +247,7 @@ def panel_cells(event: Event, entries: list[Entry] | None = None) -> list[PanelC
                     for member in member_units[entry.id])), None)
                 if reason:
                     excluded[judge_id] = reason
-        for criterion in criteria:
+        for criterion in criteria_by_event[entry.event_id]:
             seated = [seat.judge_id for seat in seats[criterion.id]]
             panel = conflicts.allocate_panel(seated, criterion.panel_size, excluded)
             marks = {judge: value for (judge, value) in
@@ -234,11 +259,12 @@ def panel_cells(event: Event, entries: list[Entry] | None = None) -> list[PanelC
     return cells
 
 
-def _submitted_marks(event: Event, entry_ids: list[int]) -> dict[tuple[int, int], dict]:
+def _submitted_marks(event_ids: list[int], entry_ids: list[int]
+                     ) -> dict[tuple[int, int], dict]:
     rows = db.session.execute(
         sa.select(ScoreSheet.entry_id, Mark.criterion_id, ScoreSheet.judge_id, Mark.value)
         .join(Mark, Mark.sheet_id == ScoreSheet.id)
-        .where(ScoreSheet.event_id == event.id, ScoreSheet.entry_id.in_(entry_ids),
+        .where(ScoreSheet.event_id.in_(event_ids), ScoreSheet.entry_id.in_(entry_ids),
                ScoreSheet.status == SheetStatus.SUBMITTED))
     found: dict[tuple[int, int], dict] = defaultdict(dict)
     for entry_id, criterion_id, judge_id, value in rows:

@@ -109,3 +109,48 @@ def open_as(browser, live_server):
     for context in contexts:
         context.close()
     assert [error for console in consoles for error in console] == []
+
+
+class LiveClock:
+    """The one clock (DESIGN.md §6) of the live server's requests and of the test's own service
+    calls: `moment` is naive UTC, None for the real clock."""
+
+    def __init__(self):
+        self.moment = None
+
+    def now(self):
+        from competitions.database import utcnow
+        with self.running():
+            return utcnow()
+
+    def running(self):
+        """A block in which the test thread's utcnow() answers this clock."""
+        from competitions.database import clock_at
+        return clock_at(self.moment)
+
+
+@pytest.fixture
+def live_clock(live_app):
+    """Each request to the live server runs at `live_clock.moment` (its own thread does not
+    see a contextvar set in the test's): a middleware enters clock_at for the request."""
+    from competitions.database import clock_at
+
+    clock, inner = LiveClock(), live_app.wsgi_app
+
+    def wsgi_app(environ, start_response):
+        with clock_at(clock.moment):
+            return inner(environ, start_response)
+
+    live_app.wsgi_app = wsgi_app
+    yield clock
+    live_app.wsgi_app = inner
+
+
+@pytest.fixture
+def live_smtp(live_app):
+    """A local SMTP server the live app's outbox sends to (tests.mailbox)."""
+    from tests.mailbox import SmtpServer
+
+    with SmtpServer() as smtp:
+        smtp.configure(live_app)
+        yield smtp
