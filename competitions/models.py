@@ -1,9 +1,10 @@
 """Every model, imported in one place so that Alembic and create_all see the whole schema."""
 
-from competitions.accounts.models import LoginSession, RoleGrant, User  # noqa: F401
+from competitions.accounts.models import AccountToken, LoginSession, RoleGrant, User  # noqa: F401
 from competitions.audit.models import AuditEntry, AuditHead  # noqa: F401
 from competitions.certificates.models import Certificate, OrganisationImage  # noqa: F401
 from competitions.contests.models import Competition, Event  # noqa: F401
+from competitions.files.models import StoredFile  # noqa: F401
 from competitions.judging.models import (  # noqa: F401
     Component,
     Criterion,
@@ -28,6 +29,7 @@ from competitions.promotion.models import (  # noqa: F401
 )
 from competitions.registration.models import (  # noqa: F401
     Entry,
+    EntryDocument,
     EntryMember,
     ImportBatch,
     Nomination,

@@ -272,3 +272,31 @@ class RoleGrant(Base):
         if self.event_id is not None:
             return Scope.EVENT
         return Scope.PLATFORM
+
+
+class TokenPurpose(LabelledEnum):
+    RESET = "reset", _l("Password reset")
+    INVITE = "invite", _l("Invitation")
+    CLAIM = "claim", _l("Profile claim")
+
+
+class AccountToken(Base):
+    """A one-time secret: a password-reset or invitation link, or a code that claims a worker
+    profile. Only its SHA-256 digest is kept; it is used once, before `expires_at`."""
+
+    __tablename__ = "account_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    purpose: Mapped[TokenPurpose] = mapped_column(enum_column_type(TokenPurpose))
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    worker_id: Mapped[int | None] = mapped_column(sa.ForeignKey("workers.id"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    sent_to: Mapped[str | None] = mapped_column(sa.String(254))  # None: handed over in person
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    failed_attempts: Mapped[int] = mapped_column(default=0)  # wrong codes tried against it
+
+    user: Mapped[User | None] = relationship(foreign_keys=[user_id])
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])

@@ -57,6 +57,9 @@ class Competition(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(200))
+    description: Mapped[str | None] = mapped_column(sa.Text)  # shown on the public page
+    # The competition's rules (竞赛规程), an uploaded PDF anyone may read.
+    rules_file_id: Mapped[int | None] = mapped_column(sa.ForeignKey("stored_files.id"))
     year: Mapped[int]
     tier: Mapped[Tier] = mapped_column(enum_column_type(Tier))
     competition_class: Mapped[CompetitionClass] = mapped_column(
@@ -146,6 +149,11 @@ class Event(Base):
     # Where and when entrants report on the day (检录), told to them at the draw.
     checkin_at: Mapped[datetime | None]
     venue: Mapped[str | None] = mapped_column(sa.String(200))
+    description: Mapped[str | None] = mapped_column(sa.Text)  # what the contest tests
+    schedule: Mapped[str | None] = mapped_column(sa.Text)  # theory, practical: when and where
+    # Documents each entrant uploads (e.g. "职业技能等级证书复印件"), by name.
+    required_documents: Mapped[list[str]] = mapped_column(sa.JSON, default=list,
+                                                          server_default="[]")
     # Bumped by every registration: the UPDATE takes the row lock (PostgreSQL) or the write
     # lock (SQLite) first, so capacity and quota checks run one at a time per event.
     entry_counter: Mapped[int] = mapped_column(default=0)

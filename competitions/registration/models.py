@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from competitions.accounts.models import User
 from competitions.contests.models import Event, EventGroup
 from competitions.database import Base, LabelledEnum, enum_column_type, utcnow
+from competitions.files.models import StoredFile
 from competitions.i18n import lazy_gettext as _l
 from competitions.organisations.models import Organisation
 from competitions.promotion.levels import SkillLevel
@@ -29,6 +30,7 @@ class Worker(Base):
     birth_date: Mapped[date]
     sex: Mapped[Sex] = mapped_column(enum_column_type(Sex))
     phone: Mapped[str | None] = mapped_column(sa.String(20))
+    email: Mapped[str | None] = mapped_column(sa.String(254))  # on file: claim codes go here
     employer_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
     occupation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("occupations.id"))
     skill_level: Mapped[SkillLevel | None] = mapped_column(enum_column_type(SkillLevel))
@@ -180,3 +182,23 @@ class ImportBatch(StagedUpload, Base):
     __tablename__ = "import_batches"
 
     event: Mapped[Event] = relationship()
+
+
+class EntryDocument(Base):
+    """A document an event requires of an entrant (e.g. a copy of the skill-level certificate),
+    uploaded for one entry; the latest upload per requirement counts."""
+
+    __tablename__ = "entry_documents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(sa.ForeignKey("entries.id"), index=True)
+    worker_id: Mapped[int] = mapped_column(sa.ForeignKey("workers.id"))
+    requirement: Mapped[str] = mapped_column(sa.String(100))
+    file_id: Mapped[int] = mapped_column(sa.ForeignKey("stored_files.id"))
+    uploaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    file: Mapped[StoredFile] = relationship(lazy="joined")
+
+    __table_args__ = (sa.UniqueConstraint("entry_id", "worker_id", "requirement",
+                                          name="uq_entry_documents_requirement"),)
