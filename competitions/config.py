@@ -46,6 +46,12 @@ class Config:
     LOGIN_LIMITS_PER_ACCOUNT_AND_CLIENT = "5 per minute; 10 per 10 minutes; 30 per day"
     LOGIN_LIMITS_PER_ACCOUNT = "10 per 15 minutes; 50 per day"
     SIGNUP_LIMITS_PER_ADDRESS = "20 per hour; 100 per day"
+    # "Forgot password" requests, per client address and per name typed; profile claims (and
+    # requests for an e-mailed claim code), per client address and per ID number typed.
+    RESET_LIMITS = "10 per hour; 30 per day"
+    RESET_LIMITS_PER_ACCOUNT = "3 per hour; 10 per day"
+    CLAIM_LIMITS_PER_ADDRESS = "10 per hour; 30 per day"
+    CLAIM_LIMITS_PER_PROFILE = "5 per hour; 10 per day"
     # Where the counters live: Redis (REDIS_URL) when several processes serve, else memory.
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = False

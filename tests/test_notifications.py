@@ -149,6 +149,7 @@ SAMPLES = {
     "promotion_decided": {"status": "confirmed", "worker_id": 1, "name": "王大明",
                           "level": "level2"},
     "promotion_pending": {"count": 2, "competition_id": 1, "expires": "2027-06-01T00:00:00"},
+    "password_reset": {"at": "2027-03-15T01:00:00", "by": "李组织"},
 }
 
 

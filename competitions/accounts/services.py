@@ -215,16 +215,18 @@ def _check_unique(username: str, email: str | None, phone: str | None,
             raise DuplicateAccount(message, field=field)
 
 
-def create_user(actor, *, username: str, password: str, display_name: str,
+def create_user(actor, *, username: str, password: str | None, display_name: str,
                 email: str | None = None, phone: str | None = None) -> User:
-    """Create an account. `actor` is None for self sign-up and the CLI."""
+    """Create an account. `actor` is None for self sign-up and the CLI. Without a password
+    the account gets a random one nobody knows, until its holder sets one from a link."""
     username = username.strip()
     email = (email or "").strip().lower() or None
     phone = (phone or "").strip() or None
     _check_unique(username, email, phone)
-    check_password_strength(password)
+    if password is not None:
+        check_password_strength(password)
     user = User(username=username, display_name=display_name.strip(), email=email, phone=phone)
-    user.set_password(password)
+    user.set_password(password if password is not None else secrets.token_urlsafe(32))
     db.session.add(user)
     db.session.flush()
     record(actor, "account.create", user,

@@ -1,5 +1,6 @@
 """Rate limits on guessing: login (per client address, per account and client, per account
-from unknown browsers) and anonymous sign-up (per client address).
+from unknown browsers), anonymous sign-up (per client address), "forgot password" and
+profile claims (per client address and per name or ID number typed).
 
 Flask-Limiter counts every attempt before the view runs, with one atomic increment in its
 storage (Redis in production, memory in the one-process demo and the tests), so parallel
@@ -22,6 +23,7 @@ from competitions.extensions import limiter
 from competitions.i18n import lazy_gettext as _l
 
 SIGNUP_THROTTLED = _l("Too many sign-ups from your network. Please try again later.")
+TRY_LATER = _l("Too many attempts. Please try again later.")
 
 
 def _login_name() -> str:
@@ -86,3 +88,35 @@ def limit_login(view):
 def limit_signup(view):
     return limiter.limit(_config("SIGNUP_LIMITS_PER_ADDRESS"), methods=["POST"],
                          scope="signup-address", on_breach=_signup_throttled)(view)
+
+
+def _typed_key(field: str):
+    """A typed value (login name, ID number; in a prefixed form too) as a key, hashed like
+    the login name."""
+    def key() -> str:
+        value = next((v for name, v in request.form.items()
+                      if name == field or name.endswith(f"-{field}")), "")
+        return hashlib.sha256(value.strip().lower().encode()).hexdigest()[:32]
+    return key
+
+
+def _try_later(limit):
+    response = make_response(render_error(429, TRY_LATER))
+    response.headers["Retry-After"] = str(_retry_after(limit))
+    return response
+
+
+def limit_reset(view):
+    """"Forgot password": per client address and per name typed, on POST only."""
+    view = limiter.limit(_config("RESET_LIMITS_PER_ACCOUNT"), key_func=_typed_key("login"),
+                         methods=["POST"], scope="reset-account", on_breach=_try_later)(view)
+    return limiter.limit(_config("RESET_LIMITS"), methods=["POST"], scope="reset-address",
+                         on_breach=_try_later)(view)
+
+
+def limit_claim(view):
+    """Profile claims and code requests: per client address and per ID number typed."""
+    view = limiter.limit(_config("CLAIM_LIMITS_PER_PROFILE"), key_func=_typed_key("id_number"),
+                         methods=["POST"], scope="claim-profile", on_breach=_try_later)(view)
+    return limiter.limit(_config("CLAIM_LIMITS_PER_ADDRESS"), methods=["POST"],
+                         scope="claim-address", on_breach=_try_later)(view)

@@ -190,6 +190,18 @@ def _promotion_pending(params):
                     status="pending"))
 
 
+def _password_reset(params):
+    if params.get("by"):
+        message = _l("The password of your account was reset on %(time)s with a link issued by "
+                     "%(by)s, and every session was signed out. If this was not you, tell your "
+                     "organiser.", time=_moment(params, "at"), by=params["by"])
+    else:
+        message = _l("The password of your account was reset on %(time)s, and every session "
+                     "was signed out. If this was not you, reset it again and tell your "
+                     "organiser.", time=_moment(params, "at"))
+    return message, url_for("accounts.security")
+
+
 # kind → function(params) -> (message, link)
 RENDERERS = {
     "entry_submitted": _entry_submitted, "entry_status": _entry_status,
@@ -198,5 +210,5 @@ RENDERERS = {
     "appeal_status": _appeal_status, "appeal_upheld": _appeal_upheld,
     "nominated": _nominated, "unit_nominated": _unit_nominated,
     "certificate_issued": _certificate_issued, "promotion_decided": _promotion_decided,
-    "promotion_pending": _promotion_pending,
+    "promotion_pending": _promotion_pending, "password_reset": _password_reset,
 }

@@ -1,11 +1,12 @@
-"""Login, logout, password, dashboard, and account administration."""
+"""Login, logout, password, security, dashboard, and account administration."""
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from competitions.accounts import cookies, services, sessions, throttle
+from competitions.accounts.blueprint import bp
 from competitions.accounts.forms import (
     ChangePasswordForm,
     LoginForm,
@@ -24,8 +25,6 @@ from competitions.extensions import db
 from competitions.forms import apply_error, is_safe_next
 from competitions.organisations.services import count_subtree, managed_roots
 from competitions.pagination import paginate
-
-bp = Blueprint("accounts", __name__, url_prefix="/accounts")
 
 
 def _login_policy() -> services.LoginPolicy:
