@@ -26,6 +26,11 @@ ACTIONS = {
     "account.unlock": _l("Account unlocked"),
     "account.password_change": _l("Password changed"),
     "account.sign_out_everywhere": _l("Signed out everywhere"),
+    "account.invite": _l("Invitation sent"),
+    "account.invite_accept": _l("Invitation accepted"),
+    "account.reset_request": _l("Password reset requested"),
+    "account.reset_issue": _l("Password-reset link issued"),
+    "account.password_reset": _l("Password reset by link"),
     "appeal.file": _l("Appeal filed"),
     "appeal.uphold": _l("Appeal upheld"),
     "appeal.dismiss": _l("Appeal dismissed"),
@@ -45,6 +50,9 @@ ACTIONS = {
     "competition.results_settings": _l("Results settings changed"),
     "competition.certificate_settings": _l("Certificate settings changed"),
     "competition.promotion_rules": _l("Promotion rules changed"),
+    "competition.rules": _l("Rules document uploaded"),
+    "document.download": _l("Entrant's document downloaded"),
+    "document.upload": _l("Entrant's document uploaded"),
     "entry.register": _l("Entry registered"),
     "entry.import": _l("Entries imported"),
     "entry.endorse": _l("Entry endorsed by the unit"),
@@ -101,8 +109,13 @@ ACTIONS = {
     "title.decline": _l("Title declined"),
     "user.unit": _l("Unit changed"),
     "worker.create": _l("Worker added"),
+    "worker.claim": _l("Profile claimed"),
+    "worker.claim_code": _l("Claim code issued"),
+    "worker.claim_code_sent": _l("Claim code e-mailed"),
+    "worker.claim_failed": _l("Wrong claim code"),
     "worker.sign_up": _l("Worker signed up"),
     "worker.update": _l("Worker changed"),
+    "worker.contact": _l("Contact details changed by the worker"),
 }
 
 # The filter's choices: each kind of action, by the start of its codes.
@@ -112,6 +125,7 @@ AREAS = {
     "certificate.": _l("Certificates"),
     "competition.": _l("Competitions"),
     "conflict.": ACTIONS["conflict.declare"],
+    "document.": _l("Entrants' documents"),
     "entry.": _l("Registration"),
     "event.": _l("Events"),
     "mark.": _l("Marks"),
@@ -207,6 +221,10 @@ FIELDS = {
     "document_no": _l("Approval document number"),
     "skill_certificate_no": _l("Certificate number"),
     "results": _l("Results"),
+    "description": _l("Description"),
+    "schedule": _l("Schedule"),
+    "required_documents": _l("Documents each entrant uploads"),
+    "rules_file": _l("Rules (竞赛规程)"),
 }
 
 # Fields kept for `flask audit verify`, which mean nothing to a reader.

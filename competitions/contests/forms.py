@@ -1,3 +1,4 @@
+from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     DateField,
@@ -18,6 +19,7 @@ from competitions.promotion.levels import SkillLevel
 from competitions.results.honours import HonourTitle
 
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
+TEXT_MAX = 5000  # a description or a schedule
 
 
 def _optional_enum(enum_cls):
@@ -44,6 +46,16 @@ class CompetitionForm(Form):
                            description=_l("A competition of a higher tier that this one feeds."))
     advance_top_n = IntegerField(_l("Places that advance per event"), default=3,
                                  validators=[DataRequired(), NumberRange(1, 100)])
+    description = TextAreaField(
+        _l("Description"), validators=[Optional(), Length(max=TEXT_MAX)],
+        render_kw={"rows": 6},
+        description=_l("Shown on the competition's public page: what it is for, who may "
+                       "enter, prizes and promotion."))
+    # Stored by contests.services.set_rules_document, which checks it is a PDF by its content.
+    rules_file = FileField(
+        _l("Rules document (竞赛规程, PDF)"),
+        description=_l("Anyone may open it from the public page. A new upload replaces the "
+                       "current one; leave empty to keep it."))
 
 
 class EventForm(Form):
@@ -83,6 +95,16 @@ class EventForm(Form):
     venue = StringField(
         _l("Check-in place"), validators=[Optional(), Length(max=200)],
         description=_l("Where entrants report on the day; they are told it at the draw."))
+    description = TextAreaField(
+        _l("Description"), validators=[Optional(), Length(max=TEXT_MAX)], render_kw={"rows": 4},
+        description=_l("What the contest tests, shown on the event's public page."))
+    schedule = TextAreaField(
+        _l("Schedule"), validators=[Optional(), Length(max=TEXT_MAX)], render_kw={"rows": 4},
+        description=_l("The theory and practical parts: when and where. Line breaks are kept."))
+    required_documents = TextAreaField(
+        _l("Documents each entrant uploads"), validators=[Optional(), Length(max=1100)],
+        render_kw={"rows": 3},
+        description=_l("One per line, e.g. 职业技能等级证书复印件; at most 10."))
 
 
 class AppointForm(Form):

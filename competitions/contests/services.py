@@ -16,6 +16,8 @@ from competitions.contests.models import (
 from competitions.contests.status import competition_status_label
 from competitions.errors import DomainError, PermissionDenied
 from competitions.extensions import db
+from competitions.files.models import StoredFile
+from competitions.files.services import MAX_RULES_BYTES, PDF, store
 from competitions.i18n import lazy_gettext as _l
 from competitions.organisations.models import Organisation, Tier
 
@@ -29,10 +31,13 @@ class TransitionRefused(DomainError):
 
 
 COMPETITION_FIELDS = ("name", "year", "tier", "competition_class", "registration_opens_at",
-                      "registration_closes_at", "starts_on", "ends_on", "advance_top_n")
+                      "registration_closes_at", "starts_on", "ends_on", "advance_top_n",
+                      "description")
 EVENT_FIELDS = ("occupation", "group", "team_size", "capacity", "quota_per_org", "min_age",
                 "max_age", "until_retirement", "female_retirement_base", "min_level",
-                "max_level", "barred_titles", "nomination_required", "checkin_at", "venue")
+                "max_level", "barred_titles", "nomination_required", "checkin_at", "venue",
+                "description", "schedule", "required_documents")
+MAX_DOCUMENTS, MAX_DOCUMENT_NAME = 10, 100  # documents an event requires: how many, how long
 
 
 def _snapshot(obj, fields) -> dict:
@@ -82,6 +87,7 @@ def create_competition(actor, organiser: Organisation, **values) -> Competition:
     if not actor.manages(organiser):
         raise PermissionDenied(_l("You do not manage %(name)s.", name=organiser.name))
     values.setdefault("competition_class", CompetitionClass.UNCLASSIFIED)
+    _tidy_texts(values, ("description",))
     competition = Competition(organiser=organiser, state=CompetitionState.DRAFT, **values)
     _check_competition(competition)
     db.session.add(competition)
@@ -96,6 +102,7 @@ def update_competition(actor, competition: Competition, **values) -> Competition
     if competition.state in (CompetitionState.FINAL, CompetitionState.ARCHIVED):
         raise TransitionRefused(_l("A final competition cannot be edited."))
     before = _snapshot(competition, COMPETITION_FIELDS + ("feeds_id",))
+    _tidy_texts(values, ("description",))
     for key, value in values.items():
         setattr(competition, key, value)
     db.session.flush()
@@ -104,6 +111,34 @@ def update_competition(actor, competition: Competition, **values) -> Competition
     if before != after:
         record(actor, "competition.update", competition, before=before, after=after)
     return competition
+
+
+def set_rules_document(actor, competition: Competition, upload) -> StoredFile:
+    """Keep an uploaded PDF as the competition's rules (竞赛规程), replacing any earlier one;
+    the same file posted again changes nothing."""
+    _require_manager(actor, competition)
+    if competition.state in (CompetitionState.FINAL, CompetitionState.ARCHIVED):
+        raise TransitionRefused(_l("A final competition cannot be edited."), field="rules_file")
+    stored = store(upload, actor, allowed=(PDF,), max_bytes=MAX_RULES_BYTES, field="rules_file")
+    previous = db.session.get(StoredFile, competition.rules_file_id) \
+        if competition.rules_file_id else None
+    if previous is not None and previous.sha256 == stored.sha256:
+        db.session.delete(stored)
+        db.session.flush()
+        return previous
+    competition.rules_file_id = stored.id
+    record(actor, "competition.rules", competition,
+           before=_file_snapshot(previous), after=_file_snapshot(stored))
+    if previous is not None:
+        db.session.delete(previous)  # only the rules in force are kept; the log names both
+    db.session.flush()
+    return stored
+
+
+def _file_snapshot(stored: StoredFile | None) -> dict:
+    if stored is None:
+        return {"rules_file": None}
+    return {"rules_file": stored.filename, "sha256": stored.sha256}
 
 
 def default_tier(organiser: Organisation) -> Tier:
@@ -127,7 +162,7 @@ def add_event(actor, competition: Competition, **values) -> Event:
     values.setdefault("nomination_required", default_nomination_required(competition))
     values.setdefault("quota_per_org", DEFAULT_QUOTA)
     values.setdefault("min_age", DEFAULT_MIN_AGE)
-    _tidy_venue(values)
+    _tidy_event_values(values)
     event = Event(competition=competition, **values)
     _check_event(event)
     db.session.add(event)
@@ -141,7 +176,7 @@ def update_event(actor, event: Event, **values) -> Event:
     if event.stage is not EventStage.OPEN:
         raise TransitionRefused(_l("An event cannot be changed after its draw."))
     before = _snapshot(event, EVENT_FIELDS)
-    _tidy_venue(values)
+    _tidy_event_values(values)
     for key, value in values.items():
         setattr(event, key, value)
     _check_event(event)
@@ -152,10 +187,31 @@ def update_event(actor, event: Event, **values) -> Event:
     return event
 
 
-def _tidy_venue(values: dict) -> None:
-    """A blank check-in place is no place."""
-    if "venue" in values:
-        values["venue"] = (values["venue"] or "").strip() or None
+def _tidy_texts(values: dict, names: tuple[str, ...]) -> None:
+    """Blank text is no text; line breaks are kept, whichever a browser sent."""
+    for name in names:
+        if name in values:
+            text = (values[name] or "").replace("\r\n", "\n").replace("\r", "\n")
+            values[name] = text.strip() or None
+
+
+def document_names(text_or_names) -> list[str]:
+    """The documents an event requires, from a textarea (one per line) or a list: trimmed,
+    blank lines dropped, each name once."""
+    lines = text_or_names.splitlines() if isinstance(text_or_names, str) \
+        else list(text_or_names or [])
+    names = []
+    for line in lines:
+        name = " ".join(str(line).split())
+        if name and name not in names:
+            names.append(name)
+    return names
+
+
+def _tidy_event_values(values: dict) -> None:
+    _tidy_texts(values, ("venue", "description", "schedule"))
+    if "required_documents" in values:
+        values["required_documents"] = document_names(values["required_documents"])
 
 
 def _check_event(event: Event) -> None:
@@ -184,6 +240,13 @@ def _event_problems(event: Event) -> Iterator[InvalidCompetition]:
     if event.venue is not None and len(event.venue) > 200:
         yield InvalidCompetition(_l("The check-in place is longer than 200 characters."),
                                  field="venue")
+    documents = event.required_documents or []
+    if len(documents) > MAX_DOCUMENTS:
+        yield InvalidCompetition(_l("At most %(n)d required documents.", n=MAX_DOCUMENTS),
+                                 field="required_documents")
+    if any(len(name) > MAX_DOCUMENT_NAME for name in documents):
+        yield InvalidCompetition(_l("Each document's name is at most %(n)d characters.",
+                                    n=MAX_DOCUMENT_NAME), field="required_documents")
 
 
 # Transitions: name → (from states, to state, audit action).

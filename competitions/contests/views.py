@@ -88,6 +88,12 @@ def _competition_values(form: CompetitionForm) -> dict:
     return values
 
 
+def _store_rules(form: CompetitionForm, competition: Competition) -> None:
+    """The rules PDF chosen on the form, if any (an empty file input sends nothing)."""
+    if form.rules_file.data:
+        services.set_rules_document(current_user, competition, form.rules_file.data)
+
+
 @bp.route("/")
 @organiser_required
 def index():
@@ -115,6 +121,7 @@ def new():
         try:
             competition = services.create_competition(current_user, organiser,
                                                       **_competition_values(form))
+            _store_rules(form, competition)
         except DomainError as error:
             db.session.rollback()
             apply_error(form, error)
@@ -155,6 +162,7 @@ def edit(competition_id):
     if form.validate_on_submit():
         try:
             services.update_competition(current_user, competition, **_competition_values(form))
+            _store_rules(form, competition)
         except DomainError as error:
             db.session.rollback()
             apply_error(form, error)
@@ -183,6 +191,8 @@ def _event_form(obj=None) -> EventForm:
         sa.select(Occupation).order_by(Occupation.name))]
     if request.method == "GET" and obj is not None and obj.checkin_at is not None:
         form.checkin_at.data = _local(obj.checkin_at)
+    if isinstance(form.required_documents.data, list):  # the event's, one name a line
+        form.required_documents.data = "\n".join(form.required_documents.data)
     return form
 
 

@@ -21,7 +21,7 @@ from competitions.extensions import db
 from competitions.judging.scoring import two_places
 from competitions.pagination import paginate
 from competitions.public.views import bp
-from competitions.results import distribution, lifecycle, services
+from competitions.results import distribution, lifecycle, ranking, services
 from competitions.results.award_plans import award_citation
 from competitions.results.exports import (
     PUBLIC_STAGES,
@@ -35,13 +35,6 @@ from competitions.results.exports import (
 )
 from competitions.results.notice_pdf import render_notice, unprintable_names
 from competitions.spreadsheets.download import send_xlsx
-
-
-def _public_competition(competition_id) -> Competition:
-    competition = db.get_or_404(Competition, competition_id)
-    if competition.state is CompetitionState.DRAFT:
-        abort(404)
-    return competition
 
 
 def _published_event(event_id) -> Event:
@@ -85,14 +78,6 @@ def competitions():
                            published=_published_counts([c.id for c in page.items]))
 
 
-@bp.route("/competitions/<int:competition_id>")
-def competition(competition_id):
-    competition = _public_competition(competition_id)
-    return render_template("public/results_competition.html", competition=competition,
-                           events=competition.events, has_results=has_public_results,
-                           under_review=is_under_review, in_notice=lifecycle.in_notice)
-
-
 @bp.route("/events/<int:event_id>/results")
 def event_results(event_id):
     event = _published_event(event_id)
@@ -111,7 +96,9 @@ def event_results(event_id):
         summary=distribution.summarise(totals),
         chart=distribution.chart_layout(distribution.histogram(totals)),
         can_export=can_export, unprintable=unprintable_names(rows) if can_export else [],
-        checkpoint=latest_checkpoint(event), award_citation=award_citation(event.competition))
+        checkpoint=latest_checkpoint(event), award_citation=award_citation(event.competition),
+        tie_breaks=[ranking.TIE_BREAKS[name][1]
+                    for name in event.competition.tie_breaks or ranking.DEFAULT_CHAIN])
 
 
 @bp.route("/events/<int:event_id>/notice.pdf")

@@ -4,17 +4,24 @@ from flask import Blueprint, current_app, redirect, render_template, request, ur
 from flask_login import current_user
 
 from competitions.accounts.services import set_locale
+from competitions.database import utcnow
 from competitions.extensions import db
 from competitions.forms import is_safe_next
 from competitions.i18n import LANGUAGE_COOKIE
 from competitions.promotion.levels import SkillLevel
+from competitions.public.listings import current_competitions, recent_results, registration_phase
 
 bp = Blueprint("public", __name__)
 
 
 @bp.route("/")
 def home():
-    return render_template("public/home.html", levels=list(SkillLevel))
+    """Competitions to take part in or follow, the latest results, and what a visitor can do."""
+    now = utcnow()
+    return render_template("public/home.html", levels=list(SkillLevel),
+                           competitions=[(c, registration_phase(c, now))
+                                         for c in current_competitions()],
+                           results=recent_results())
 
 
 @bp.route("/language", methods=["POST"])
@@ -32,4 +39,4 @@ def set_language():
     return response
 
 
-from competitions.public import certificate_views, results_views  # noqa: E402,F401,I001  (routes on this blueprint)
+from competitions.public import certificate_views, contest_views, results_views  # noqa: E402,F401,I001  (routes on this blueprint)

@@ -1,6 +1,7 @@
 """Worker profile forms: self sign-up and the organisers' create/edit form."""
 
 import sqlalchemy as sa
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     EmailField,
     HiddenField,
@@ -97,6 +98,23 @@ class SignUpForm(WorkerForm):
     email = EmailField(_l("E-mail"), validators=[Optional(), Length(max=254)])
     phone = StringField(_l("Mobile phone"),
                         validators=worker_rules.PHONE.validators(required=True))
+
+
+class ContactForm(Form):
+    """The contact details a worker edits on their own profile."""
+
+    # Left empty, the number on file stays: the profile shows it masked, never in full.
+    phone = StringField(_l("New mobile phone"), validators=worker_rules.PHONE.validators())
+    email = EmailField(_l("E-mail"), validators=[Optional(), Length(max=254)])
+
+
+class DocumentUploadForm(Form):
+    """One required document for one member of an entry."""
+
+    worker_id = HiddenField(validators=[InputRequired()])
+    requirement = HiddenField(validators=[InputRequired(), Length(max=100)])
+    file = FileField(_l("File (PDF, JPEG or PNG)"), validators=[
+        FileRequired(message=_l("Choose a file to upload."))])
 
 
 # --- Entries: registering workers and teams, deciding, nominating ---------------------------

@@ -21,6 +21,7 @@ from competitions.extensions import db
 from competitions.masking import mask_name
 from competitions.organisations.models import Organisation
 from competitions.registration.models import Entry, EntryMember, Worker
+from competitions.results import ranking
 from competitions.results.awards import Award, awards_text
 from competitions.results.models import Result
 from competitions.spreadsheets.writer import Column, Sheet, workbook_bytes
@@ -57,6 +58,7 @@ class ResultRow:
     standardised: int
     awards: tuple[Award, ...]  # prize first, then medal
     employers: tuple[str, ...] = ()  # where the members shown work, the leader's first
+    decided_by: str | None = None  # the tie-break step that put it behind the row above
 
     @property
     def employer(self) -> str:
@@ -88,7 +90,7 @@ def result_rows(event: Event, version: int | None = None) -> list[ResultRow]:
     results = db.session.execute(
         sa.select(Result.entry_id, Result.rank, Result.components, Result.total,
                   Result.standardised, Result.awards, Entry.entry_number, Entry.team_name,
-                  Organisation.name)
+                  Organisation.name, Result.time_used, Result.practical, Result.theory)
         .join(Entry, Entry.id == Result.entry_id)
         .join(Organisation, Organisation.id == Entry.unit_id)
         .where(Result.event_id == event.id, which).order_by(Result.rank, Result.id)).all()
@@ -101,17 +103,23 @@ def result_rows(event: Event, version: int | None = None) -> list[ResultRow]:
             .join(Entry, Entry.id == EntryMember.entry_id)
             .where(Entry.event_id == event.id).order_by(EntryMember.id)):
         members.setdefault(entry_id, []).append((name, employer_name, active))
-    rows = []
+    chain = event.competition.tie_breaks or list(ranking.DEFAULT_CHAIN)
+    rows, previous = [], None
     for (entry_id, rank, components, total, standardised, awards, entry_number, team_name,
-         unit) in results:
+         unit, time_used, practical, theory) in results:
         shown = [m for m in members.get(entry_id, []) if m[2]] or members.get(entry_id, [])
+        standing = ranking.Standing(entry_id, total, time_used, practical, theory)
+        decided = (ranking.decided_by(previous[0], standing, chain)
+                   if previous is not None and previous[1] != rank else None)
+        previous = (standing, rank)
         rows.append(ResultRow(
             rank=rank, entry_number=entry_number, team_name=team_name,
             names=[name for name, _employer, _active in shown], unit=unit,
             components=[(name, Decimal(score)) for name, score in components],
             total=total, standardised=standardised,
             awards=tuple(Award(award) for award in awards or ()),
-            employers=tuple(dict.fromkeys(employer for _name, employer, _active in shown))))
+            employers=tuple(dict.fromkeys(employer for _name, employer, _active in shown)),
+            decided_by=decided))
     return rows
 
 

@@ -4,6 +4,12 @@ Each module adds its routes to the one blueprint defined in registration/bluepri
 """
 
 from competitions.registration.blueprint import bp
-from competitions.registration.views import draw, entries, imports, workers  # noqa: F401
+from competitions.registration.views import (  # noqa: F401
+    documents,
+    draw,
+    entries,
+    imports,
+    workers,
+)
 
 __all__ = ["bp"]

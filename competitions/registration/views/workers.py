@@ -1,6 +1,6 @@
 """Worker profiles: self sign-up, my profile, and the organisers' worker lists and forms."""
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import to_user_timezone
 from flask_login import current_user, login_required
@@ -11,12 +11,13 @@ from competitions.database import utcnow
 from competitions.errors import DomainError
 from competitions.extensions import db
 from competitions.forms import apply_error, parse_id
+from competitions.masking import mask_phone
 from competitions.organisations.models import Organisation
 from competitions.pagination import paginate
 from competitions.promotion.models import Occupation
-from competitions.registration import services
+from competitions.registration import claims, contact, services
 from competitions.registration.blueprint import bp
-from competitions.registration.forms import SignUpForm, WorkerForm
+from competitions.registration.forms import ContactForm, SignUpForm, WorkerForm
 from competitions.registration.models import Worker
 
 
@@ -43,9 +44,22 @@ def _details(form: WorkerForm) -> services.WorkerDetails:
         skill_certificate_no=form.skill_certificate_no.data, group=form.group.data)
 
 
-def _show_worker(worker: Worker):
+def _show_worker(worker: Worker, contact_form: ContactForm | None = None):
     return render_template("registration/worker.html", worker=worker, today=_today(),
-                           full=worker.can_see_personal_data(current_user))
+                           full=worker.can_see_personal_data(current_user),
+                           contact_form=contact_form)
+
+
+def _offer_claim(form: SignUpForm) -> bool:
+    """An ID number of a profile an organiser created and nobody has claimed: sign-up would
+    refuse it as taken, so point to claiming it instead (saying nothing of whose it is: an ID
+    number is no proof). The number waits in the session, not in a URL that logs keep."""
+    worker = claims.find_unclaimed(form.id_number.data)
+    if worker is None or "csrf_token" in form.errors:
+        return False
+    session[claims.SESSION_KEY] = worker.id_number
+    form.id_number.errors = [claims.CLAIMABLE]
+    return True
 
 
 @bp.route("/signup", methods=["GET", "POST"])
@@ -55,7 +69,11 @@ def sign_up():
         return redirect(url_for("accounts.dashboard"))
     form = SignUpForm()
     form.fill_choices(_employer_query(), within=None)
-    if form.validate_on_submit():
+    valid = form.validate_on_submit()
+    if form.is_submitted() and _offer_claim(form):
+        return render_template("registration/sign_up.html", form=form, claim_offered=True,
+                               employer_q=_employer_query())
+    if valid:
         try:
             worker = services.sign_up_worker(
                 _details(form), username=form.username.data, password=form.password.data,
@@ -73,13 +91,30 @@ def sign_up():
                            employer_q=_employer_query())
 
 
-@bp.route("/me")
+@bp.route("/me", methods=["GET", "POST"])
 @login_required
 def my_profile():
     worker = current_user.worker
     if worker is None:
         return render_template("registration/no_profile.html"), 404
-    return _show_worker(worker)
+    # Self sign-up kept the e-mail on the account only (before Worker.email existed).
+    form = ContactForm(data={"email": worker.email or current_user.email})
+    if worker.phone:
+        form.phone.description = _("Leave it empty to keep %(phone)s.",
+                                   phone=mask_phone(worker.phone))
+    if form.validate_on_submit():
+        try:
+            changed = contact.update_contact_details(current_user, worker, phone=form.phone.data,
+                                                     email=form.email.data)
+        except DomainError as error:
+            db.session.rollback()
+            apply_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Your contact details have been saved.") if changed
+                  else _("Your contact details are unchanged."), "success")
+            return redirect(url_for("registration.my_profile"))
+    return _show_worker(worker, contact_form=form)
 
 
 @bp.route("/workers")
