@@ -24,7 +24,8 @@ from hypothesis import strategies as st
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from werkzeug.exceptions import HTTPException
 
-from competitions.accounts.models import SYSTEM, Role, RoleGrant
+from competitions.accounts import tokens
+from competitions.accounts.models import SYSTEM, Role, RoleGrant, TokenPurpose
 from competitions.contests.models import CompetitionState
 from competitions.database import utcnow
 from competitions.extensions import db
@@ -218,6 +219,9 @@ def world(tree):
                               nominated_by_id=tree.firm.id))
     notify(worker.id, "entry_status", entry_id=pending.id, event=reg_event.name,
            status=EntryStatus.APPROVED.value)
+    docs_event = make_event(registration, "车工", required_documents=["在职证明"])
+    docs_entry = make_entry(docs_event, profile, status=EntryStatus.PENDING_APPROVAL)
+    _token, reset_secret = tokens.issue(TokenPurpose.RESET, None, user=locked)
     review = make_competition(tree.city, name="2026年南京市焊工大赛", state=CompetitionState.REVIEW)
     undrawn = make_event(review)
     make_entry(undrawn, make_worker(tree.firm, name="孙八"))
@@ -275,6 +279,12 @@ def world(tree):
         "/registration/signup", "/registration/workers/new",
         f"/registration/workers/{profile.id}/edit", "/registration/open",
         "/registration/entries", "/notifications/", "/notifications/settings",
+        "/registration/me", "/registration/documents",
+        f"/registration/entries/{docs_entry.id}/documents", "/accounts/forgot",
+        f"/accounts/link/{reset_secret}", f"/accounts/competitions/{registration.id}/people",
+        f"/accounts/workers/{profile.id}/access", "/accounts/claim", f"/events/{reg_event.id}",
+        f"/accounts/competitions/{registration.id}/people?q=worker",
+        f"/accounts/workers/{pending.members[0].worker_id}/access",  # no account: a claim code
         "/promotion/occupations",
         f"/registration/entries/{pending.id}/reject",
         f"/registration/events/{reg_event.id}/import",

@@ -10,12 +10,13 @@ import sqlalchemy as sa
 from competitions.accounts.models import Role, RoleGrant
 from competitions.certificates.models import Certificate, CertificateKind
 from competitions.extensions import db
+from competitions.files.models import StoredFile
 from competitions.judging import marking, signoff
 from competitions.judging.models import ScoreImport, ScoreSheet
 from competitions.notifications.models import Notification
 from competitions.promotion.levels import SkillLevel
 from competitions.promotion.models import PromotionEligibility
-from competitions.registration.models import ImportBatch, Nomination
+from competitions.registration.models import EntryDocument, ImportBatch, Nomination
 from competitions.results.honours import HonourTitle
 from competitions.results.models import Appeal, TitleAward
 from tests.factories import (
@@ -32,7 +33,9 @@ from tests.factories import (
 PUBLIC = {"static", "public.home", "public.set_language", "accounts.login",
           "accounts.logout", "registration.sign_up", "public.competitions",
           "public.competition", "public.event_results", "public.notice_pdf",
-          "public.verify", "public.verify_lookup"}
+          "public.verify", "public.verify_lookup", "public.event", "public.competition_rules",
+          "accounts.forgot_password", "accounts.use_link", "accounts.claim",
+          "accounts.send_claim_code"}
 
 # Routes any signed-in user may use (each serves only the user's own data).
 ANY_USER = {"accounts.dashboard", "accounts.change_password", "accounts.security",
@@ -40,7 +43,7 @@ ANY_USER = {"accounts.dashboard", "accounts.change_password", "accounts.security
             "notifications.index", "notifications.mark_read", "notifications.settings",
             "registration.open_events",
             "registration.my_entries", "registration.my_profile", "registration.register_self",
-            "certificates.mine", "promotion.my_record"}
+            "certificates.mine", "promotion.my_record", "registration.my_documents"}
 
 
 @pytest.fixture
@@ -82,7 +85,12 @@ def objects(tree):
         worker_id=other_worker.id, occupation_id=event.occupation_id, rule_name="anhui_2023",
         rule_version=1, code="eligible", eligible=True, from_level=SkillLevel.LEVEL_3,
         to_level=SkillLevel.LEVEL_2, reason="参照", rank=1)
-    db.session.add_all([score_import, appeal, title_award, notice, certificate, promotion])
+    stored = StoredFile(filename="a.pdf", content_type="application/pdf", size=5,
+                        sha256="0" * 64, data=b"%PDF-")
+    document = EntryDocument(entry_id=entry.id, worker_id=other_worker.id,
+                             requirement="在职证明", file=stored)
+    db.session.add_all([score_import, appeal, title_award, notice, certificate, promotion,
+                        document])
     db.session.flush()
     return {"org_id": tree.city.id, "user_id": organiser.id, "grant_id": grant.id,
             "competition_id": competition.id, "event_id": event.id, "entry_id": entry.id,
@@ -94,7 +102,8 @@ def objects(tree):
             "penalty_id": penalty.id, "score_import_id": score_import.id,
             "appeal_id": appeal.id, "title_award_id": title_award.id,
             "notification_id": notice.id, "cert_id": certificate.id,
-            "eligibility_id": promotion.id,
+            "eligibility_id": promotion.id, "document_id": document.id,
+            "secret": "not-a-live-link",
             "serial": certificate.serial, "kind": "seal",
             "filename": "css/app.css"}
 
@@ -150,7 +159,7 @@ def test_an_organiser_of_another_city_is_refused_on_this_citys_objects(app, clie
     scoped = {"org_id", "competition_id", "event_id", "entry_id", "worker_id", "batch_id",
               "nomination_id", "component_id", "criterion_id", "blind_code", "sheet_id",
               "penalty_id", "score_import_id", "appeal_id", "title_award_id",
-              "notification_id", "cert_id", "eligibility_id"}
+              "notification_id", "cert_id", "eligibility_id", "document_id"}
     for rule, method in routes(app):
         if rule.endpoint in PUBLIC | ANY_USER or not set(rule.arguments) & scoped:
             continue
