@@ -37,6 +37,7 @@ from competitions.certificates.models import (
 )
 from competitions.certificates.pdf import FIELDS, render_calibration_page
 from competitions.certificates.settings import CertificateSettings, settings_of
+from competitions.contests.access import managed_competition
 from competitions.contests.models import Competition, Event, EventStage
 from competitions.extensions import db
 from competitions.forms import act
@@ -62,13 +63,6 @@ def _managed_event(event_id) -> Event:
     if not event.competition.can_manage(current_user):
         abort(403)
     return event
-
-
-def _managed_competition(competition_id) -> Competition:
-    competition = db.get_or_404(Competition, competition_id)
-    if not competition.can_manage(current_user):
-        abort(403)
-    return competition
 
 
 def flash_report(report: services.IssueReport) -> None:
@@ -200,7 +194,7 @@ def issuer_choices(competition: Competition) -> list[Organisation]:
 @bp.route("/competitions/<int:competition_id>/certificates", methods=["GET", "POST"])
 @login_required
 def settings(competition_id):
-    competition = _managed_competition(competition_id)
+    competition = managed_competition(competition_id)
     current = settings_of(competition)
     choices = issuer_choices(competition)
     form = CertificateSettingsForm()
@@ -233,7 +227,7 @@ def settings(competition_id):
 @bp.route("/competitions/<int:competition_id>/certificates/calibration.pdf")
 @login_required
 def calibration(competition_id):
-    competition = _managed_competition(competition_id)
+    competition = managed_competition(competition_id)
     layout = settings_of(competition).layout
     return _send_pdf(render_calibration_page(layout), f"calibration-{competition.id}.pdf")
 
@@ -242,7 +236,7 @@ def calibration(competition_id):
 @login_required
 def sample(competition_id):
     """A specimen certificate with the current settings, before any is issued."""
-    competition = _managed_competition(competition_id)
+    competition = managed_competition(competition_id)
     return _send_pdf(documents.sample_pdf(competition), f"sample-{competition.id}.pdf")
 
 

@@ -13,6 +13,7 @@ from flask_babel import ngettext, to_user_timezone
 from flask_login import current_user, login_required
 
 from competitions.caching import no_store
+from competitions.contests.access import managed_competition
 from competitions.contests.models import Competition, Event
 from competitions.database import utcnow
 from competitions.errors import DomainError
@@ -54,13 +55,6 @@ PRESET_TITLES = {
 
 # --- the rules ------------------------------------------------------------------------------
 
-def _managed_competition(competition_id) -> Competition:
-    competition = db.get_or_404(Competition, competition_id)
-    if not competition.can_manage(current_user):
-        abort(403)
-    return competition
-
-
 def _stored_rules(competition: Competition) -> engine.RuleSet | None:
     try:
         return service.rules_of(competition)
@@ -89,7 +83,7 @@ def _preview(competition: Competition, rules: engine.RuleSet | None) -> dict:
 @bp.route("/competitions/<int:competition_id>/rules", methods=["GET", "POST"])
 @login_required
 def rules(competition_id):
-    competition = _managed_competition(competition_id)
+    competition = managed_competition(competition_id)
     stored = _stored_rules(competition)
     form = RulesForm()
     shown, band_errors = stored, {}

@@ -14,19 +14,13 @@ from competitions.accounts.forms import (
 )
 from competitions.accounts.models import Role, TokenPurpose, User
 from competitions.accounts.views.links import shown_once
+from competitions.contests.access import managed_competition
 from competitions.contests.models import Competition, Event
 from competitions.errors import DomainError, PermissionDenied
 from competitions.extensions import db
 from competitions.forms import act, apply_error, parse_id
 from competitions.organisations.models import Organisation
 from competitions.organisations.services import search_organisations
-
-
-def _managed_competition(competition_id) -> Competition:
-    competition = db.get_or_404(Competition, competition_id)
-    if not competition.can_manage(current_user):
-        abort(403)
-    return competition
 
 
 def _role_choices(competition: Competition) -> list[tuple[str, str]]:
@@ -63,14 +57,14 @@ def _people_page(competition: Competition, appoint, new):
 @bp.route("/competitions/<int:competition_id>/people")
 @login_required
 def find_people(competition_id):
-    competition = _managed_competition(competition_id)
+    competition = managed_competition(competition_id)
     return _people_page(competition, *_people_forms(competition))
 
 
 @bp.route("/competitions/<int:competition_id>/people/appoint", methods=["POST"])
 @login_required
 def appoint_person(competition_id):
-    competition = _managed_competition(competition_id)
+    competition = managed_competition(competition_id)
     form, _new = _people_forms(competition)
     if form.validate_on_submit():
         try:
@@ -92,7 +86,7 @@ def appoint_person(competition_id):
 @bp.route("/competitions/<int:competition_id>/people/new", methods=["POST"])
 @login_required
 def new_official(competition_id):
-    competition = _managed_competition(competition_id)
+    competition = managed_competition(competition_id)
     appoint, form = _people_forms(competition)
     if form.validate_on_submit():
         role, event = _chosen_role(competition, form.role.data)

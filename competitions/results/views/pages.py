@@ -20,7 +20,8 @@ from competitions.accounts.models import Role
 from competitions.certificates.models import Certificate, CertificateStatus
 from competitions.certificates.services import IssueReport
 from competitions.certificates.views import flash_report
-from competitions.contests.models import Competition, Event, EventStage
+from competitions.contests.access import managed_competition
+from competitions.contests.models import Event, EventStage
 from competitions.errors import DomainError, PermissionDenied
 from competitions.extensions import db
 from competitions.forms import act, apply_error
@@ -60,13 +61,6 @@ from competitions.results.settings_form import ResultsSettingsForm
 from competitions.results.titles import TITLE_RULES
 
 # Who may see what
-
-
-def _managed_competition(competition_id) -> Competition:
-    competition = db.get_or_404(Competition, competition_id)
-    if not competition.can_manage(current_user):
-        abort(403)
-    return competition
 
 
 def can_read_results(user, event: Event) -> bool:
@@ -146,7 +140,7 @@ def _to_event(event: Event, anchor: str | None = None):
 @bp.route("/competitions/<int:competition_id>/settings", methods=["GET", "POST"])
 @login_required
 def settings(competition_id):
-    competition = _managed_competition(competition_id)
+    competition = managed_competition(competition_id)
     form = ResultsSettingsForm()
     locked = results_made_public(competition)
     if not form.is_submitted():
@@ -458,7 +452,7 @@ class NominationRow:
 @bp.route("/competitions/<int:competition_id>/nominations")
 @login_required
 def nominations(competition_id):
-    competition = _managed_competition(competition_id)
+    competition = managed_competition(competition_id)
     found = db.session.scalars(
         sa.select(Nomination).where(Nomination.source_competition_id == competition.id)
         .options(selectinload(Nomination.event).selectinload(Event.competition),
