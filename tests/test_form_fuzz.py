@@ -284,6 +284,7 @@ def world(tree):
         f"/accounts/link/{reset_secret}", f"/accounts/competitions/{registration.id}/people",
         f"/accounts/workers/{profile.id}/access", "/accounts/claim", f"/events/{reg_event.id}",
         f"/accounts/competitions/{registration.id}/people?q=worker",
+        f"/accounts/competitions/{results.competition.id}/people",  # officials to re-invite
         f"/accounts/workers/{pending.members[0].worker_id}/access",  # no account: a claim code
         "/promotion/occupations",
         f"/registration/entries/{pending.id}/reject",

@@ -127,3 +127,35 @@ def test_only_the_competitions_organisers_reach_its_people_pages(app, tree, cont
                                             "unit": tree.city.id, "role": "arbitrator"}
                        ).status_code == expected
     assert db.session.scalar(db.select(User).where(User.email == "x@example.cn")) is None
+
+
+def test_an_official_who_never_signed_in_gets_a_new_invitation_and_the_old_link_dies(
+        app, tree, contest, client, smtp):
+    organiser, competition, event = contest
+    login(client, organiser)
+    first = LINK.search(client.post(f"/accounts/competitions/{competition.id}/people/new", data={
+        "display_name": "郑裁判", "email": "zheng@example.cn", "phone": "",
+        "unit": tree.city.id, "role": f"judge:{event.id}"}).get_data(as_text=True)).group(1)
+    judge = db.session.scalar(db.select(User).where(User.email == "zheng@example.cn"))
+    page = client.get(f"/accounts/competitions/{competition.id}/people").get_data(as_text=True)
+    assert f'data-testid="reinvite-{judge.id}"' in page
+    again = client.post(f"/accounts/competitions/{competition.id}/people/{judge.id}/invite")
+    assert again.status_code == 200 and again.headers["Cache-Control"] == "no-store"
+    second = LINK.search(again.get_data(as_text=True)).group(1)
+    assert second != first
+    outbox.send_due()
+    assert [LINK.search(smtp.mailbox.body(m)).group(1)
+            for m in smtp.mailbox.to("zheng@example.cn")] == [first, second]
+    client.post("/accounts/logout")
+    assert client.get(first).status_code == 410
+    client.post(second, data={"password": "zheng2027pass", "confirm": "zheng2027pass"})
+    client.post("/accounts/logout")  # the link signed the judge in
+    login(client, organiser)
+    page = client.get(f"/accounts/competitions/{competition.id}/people").get_data(as_text=True)
+    assert f'data-testid="reinvite-{judge.id}"' not in page  # signed in: nothing to resend
+    refused = client.post(f"/accounts/competitions/{competition.id}/people/{judge.id}/invite")
+    assert refused.status_code == 302
+    stranger = make_user("stranger_official")
+    db.session.commit()
+    assert client.post(
+        f"/accounts/competitions/{competition.id}/people/{stranger.id}/invite").status_code == 404

@@ -16,7 +16,7 @@ from competitions.accounts.models import Role, RoleGrant, TokenPurpose, User
 from competitions.accounts.services import create_user, grant_role
 from competitions.audit.services import record
 from competitions.contests.models import Competition, Event
-from competitions.errors import DomainError
+from competitions.errors import DomainError, PermissionDenied
 from competitions.extensions import db
 from competitions.i18n import lazy_gettext as _l
 from competitions.organisations.models import Organisation
@@ -103,6 +103,31 @@ def invite(actor, user: User) -> str:
     record(actor, "account.invite", user, after={"sent_to": user.email,
                                                  "expires_at": token.expires_at})
     return link
+
+
+def officials(competition: Competition) -> sa.Select:
+    """The ids of users holding a role in `competition` or one of its events."""
+    events = sa.select(Event.id).where(Event.competition_id == competition.id)
+    return sa.select(RoleGrant.user_id).where(sa.or_(
+        RoleGrant.competition_id == competition.id, RoleGrant.event_id.in_(events)))
+
+
+def not_signed_in(competition: Competition) -> list[User]:
+    """The competition's officials who have never signed in: their invitation may be lost."""
+    return list(db.session.scalars(sa.select(User).where(
+        User.id.in_(officials(competition)), User.last_login_at.is_(None), User.active)
+        .order_by(User.display_name, User.id)))
+
+
+def reinvite(actor, competition: Competition, user: User) -> str:
+    """A fresh invitation for an official of `competition` who has never signed in (the first
+    expired or went astray); the earlier link stops working."""
+    if user.id not in set(db.session.scalars(officials(competition))):
+        raise PermissionDenied(_l("Only this competition's officials are invited from here."))
+    if user.last_login_at is not None:
+        raise DomainError(_l("%(name)s has signed in before: a forgotten password is reset "
+                             "from the login page.", name=user.display_name))
+    return invite(actor, user)
 
 
 def _new_username() -> str:

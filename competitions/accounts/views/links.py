@@ -11,6 +11,7 @@ from competitions.accounts.forms import (
     SetPasswordForm,
 )
 from competitions.accounts.models import TokenPurpose
+from competitions.database import utcnow
 from competitions.errors import DomainError
 from competitions.extensions import db
 from competitions.forms import apply_error
@@ -48,6 +49,7 @@ def use_link(secret):
             cookies.end()
             if purpose is TokenPurpose.INVITE:
                 cookies.begin(user, remember=False)
+                user.last_login_at = utcnow()  # signed in: no invitation to resend
                 db.session.commit()
                 flash(_("Welcome, %(name)s: your password is set.", name=user.display_name),
                       "success")

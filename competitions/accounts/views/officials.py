@@ -18,7 +18,7 @@ from competitions.contests.access import managed_competition
 from competitions.contests.models import Competition, Event
 from competitions.errors import DomainError, PermissionDenied
 from competitions.extensions import db
-from competitions.forms import act, apply_error, parse_id
+from competitions.forms import Form, act, apply_error, parse_id
 from competitions.organisations.models import Organisation
 from competitions.organisations.services import search_organisations
 
@@ -51,7 +51,8 @@ def _people_page(competition: Competition, appoint, new):
     query = request.args.get("q", "").strip()
     return render_template("accounts/people.html", competition=competition, query=query,
                            found=people.search_people(current_user, query), appoint=appoint,
-                           new=new, unit_q=request.args.get("unit_q", "").strip())
+                           new=new, unit_q=request.args.get("unit_q", "").strip(),
+                           waiting=people.not_signed_in(competition), confirm=Form())
 
 
 @bp.route("/competitions/<int:competition_id>/people")
@@ -106,3 +107,24 @@ def new_official(competition_id):
                                purpose=TokenPurpose.INVITE,
                                back=url_for("contests.detail", competition_id=competition.id))
     return _people_page(competition, appoint, form)
+
+
+@bp.route("/competitions/<int:competition_id>/people/<int:user_id>/invite", methods=["POST"])
+@login_required
+def reinvite(competition_id, user_id):
+    """Send an official who has never signed in a new invitation link."""
+    competition = managed_competition(competition_id)
+    user = db.get_or_404(User, user_id)
+    if not Form().validate_on_submit():  # the CSRF token
+        abort(400)
+    try:
+        link = people.reinvite(current_user, competition, user)
+    except PermissionDenied:
+        abort(404)
+    except DomainError as error:
+        flash(str(error.message), "error")
+        return redirect(url_for("accounts.find_people", competition_id=competition.id))
+    db.session.commit()
+    return shown_once("accounts/link_issued.html", account=user, link=link,
+                      purpose=TokenPurpose.INVITE,
+                      back=url_for("accounts.find_people", competition_id=competition.id))
