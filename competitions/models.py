@@ -3,7 +3,7 @@
 from competitions.accounts.models import AccountToken, LoginSession, RoleGrant, User  # noqa: F401
 from competitions.audit.models import AuditEntry, AuditHead  # noqa: F401
 from competitions.certificates.models import Certificate, OrganisationImage  # noqa: F401
-from competitions.contests.models import Competition, Event  # noqa: F401
+from competitions.contests.models import Competition, Drill, DrillPlace, Event  # noqa: F401
 from competitions.files.models import StoredFile  # noqa: F401
 from competitions.judging.models import (  # noqa: F401
     Component,

@@ -177,3 +177,44 @@ class Event(Base):
     @property
     def is_team(self) -> bool:
         return self.team_size > 1
+
+
+class Drill(Base):
+    """An enterprise drill or contest (岗位练兵、技术比武) recorded summarily: too small to run
+    through registration and judging, it still counts in the evaluation and, where its winners
+    are named, in their records."""
+
+    __tablename__ = "drills"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
+    occupation_id: Mapped[int] = mapped_column(sa.ForeignKey("occupations.id"))
+    name: Mapped[str] = mapped_column(sa.String(200))
+    held_on: Mapped[date] = mapped_column(index=True)
+    participants: Mapped[int]  # everyone who took part, named or not
+    recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    organisation: Mapped[Organisation] = relationship(lazy="joined")
+    occupation: Mapped[Occupation] = relationship(lazy="joined")
+    places: Mapped[list[DrillPlace]] = relationship(
+        back_populates="drill", order_by="DrillPlace.place", cascade="all, delete-orphan")
+
+    __table_args__ = (sa.CheckConstraint("participants >= 0", name="participants_not_negative"),)
+
+
+class DrillPlace(Base):
+    """A named winner of a drill and their placing."""
+
+    __tablename__ = "drill_places"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    drill_id: Mapped[int] = mapped_column(sa.ForeignKey("drills.id", ondelete="CASCADE"),
+                                          index=True)
+    worker_id: Mapped[int] = mapped_column(sa.ForeignKey("workers.id"), index=True)
+    place: Mapped[int]
+
+    drill: Mapped[Drill] = relationship(back_populates="places")
+
+    __table_args__ = (sa.UniqueConstraint("drill_id", "worker_id", name="uq_drill_places_worker"),
+                      sa.CheckConstraint("place >= 1", name="place_positive"))

@@ -44,6 +44,30 @@ class OrgKind(LabelledEnum):
         return self in (OrgKind.ENTERPRISE, OrgKind.SCHOOL)
 
 
+class Ownership(LabelledEnum):
+    """登记注册类型, as the evaluation groups it (issue 17)."""
+
+    STATE = "state", _l("State-owned")
+    COLLECTIVE = "collective", _l("Collective")
+    PRIVATE = "private", _l("Private")
+    FOREIGN = "foreign", _l("Foreign, Hong Kong, Macao or Taiwan funded")
+    OTHER = "other", _l("Other")
+
+    @property
+    def is_non_public(self) -> bool:
+        """非公有制: the enterprises the policies ask competitions to reach in particular."""
+        return self in (Ownership.PRIVATE, Ownership.FOREIGN)
+
+
+class EnterpriseSize(LabelledEnum):
+    """大中小微, by the national classification of enterprise size."""
+
+    LARGE = "large", _l("Large")
+    MEDIUM = "medium", _l("Medium")
+    SMALL = "small", _l("Small")
+    MICRO = "micro", _l("Micro")
+
+
 # Materialised path, e.g. "/1/7/42/": the subtree of X is every row whose path starts with
 # X's path, which is one range scan on the path index on both SQLite and PostgreSQL (a recursive
 # CTE would walk the tree level by level on every permission check). Moves rewrite the moved
@@ -66,6 +90,13 @@ class Organisation(Base):
     # Administrative division code (GB/T 2260, six digits); certificates carry the nearest
     # ancestor's (region_of).
     region_code: Mapped[str | None] = mapped_column(sa.String(6))
+    # What the effectiveness evaluation needs of an employing unit (enterprise, school); unions
+    # and bureaus record none: a subtree's workforce is the sum over its employing units.
+    workforce: Mapped[int | None]  # 职工人数
+    workforce_year: Mapped[int | None]  # the year it was counted
+    industry: Mapped[str | None] = mapped_column(sa.String(1))  # GB/T 4754 section, e.g. "C"
+    ownership: Mapped[Ownership | None] = mapped_column(enum_column_type(Ownership))
+    size: Mapped[EnterpriseSize | None] = mapped_column(enum_column_type(EnterpriseSize))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     parent: Mapped[Organisation | None] = relationship(
@@ -75,7 +106,8 @@ class Organisation(Base):
         back_populates="parent", order_by="Organisation.name"
     )
 
-    __table_args__ = (sa.Index("ix_organisations_name", "name"),)
+    __table_args__ = (sa.Index("ix_organisations_name", "name"),
+                      sa.CheckConstraint("workforce >= 0", name="workforce_not_negative"))
 
     def __repr__(self) -> str:
         return f"<Organisation {self.id} {self.name}>"
