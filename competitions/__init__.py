@@ -47,7 +47,9 @@ def register_blueprints(app: Flask) -> None:
     from competitions.accounts.views import bp as accounts
     from competitions.audit.views import bp as audit
     from competitions.certificates.views import bp as certificates
+    from competitions.contests.drill_views import bp as drills
     from competitions.contests.views import bp as contests
+    from competitions.evaluation.views import bp as evaluation
     from competitions.judging.views import bp as judging
     from competitions.notifications.views import bp as notifications
     from competitions.organisations.views import bp as organisations
@@ -57,8 +59,9 @@ def register_blueprints(app: Flask) -> None:
     from competitions.results.views import bp as results
 
     for blueprint in (public, accounts, organisations, contests, registration, judging,
-                      results, certificates, notifications, promotion, audit):
+                      results, certificates, notifications, promotion, audit, evaluation):
         app.register_blueprint(blueprint)
+    app.register_blueprint(drills)
 
 
 def register_cli(app: Flask) -> None:

@@ -24,16 +24,20 @@ def in_english(command):
 def register_commands(app) -> None:
     from competitions.audit.cli import audit_cli
     from competitions.certificates.cli import certificates_cli
+    from competitions.evaluation.cli import evaluation_cli
     from competitions.notifications.cli import notifications_cli
     from competitions.promotion.cli import promotion_cli
     from competitions.results.cli import results_cli
+    from competitions.scale.cli import seed_scale
     app.cli.add_command(audit_cli)
     app.cli.add_command(certificates_cli)
+    app.cli.add_command(evaluation_cli)
     app.cli.add_command(notifications_cli)
     app.cli.add_command(promotion_cli)
     app.cli.add_command(results_cli)
     app.cli.add_command(create_admin)
     app.cli.add_command(seed_demo)
+    app.cli.add_command(seed_scale)
     app.cli.add_command(load_occupations)
 
 

@@ -76,6 +76,42 @@ def test_every_demo_worker_works_for_an_employer_and_levels_carry_certificates(s
             assert worker.skill_certificate_no[16] == LEVEL_DIGIT[worker.skill_level]
 
 
+def test_the_demo_employing_units_record_a_plausible_profile(seeded):
+    from competitions.organisations.models import Ownership
+
+    employers = db.session.scalars(sa.select(Organisation).where(
+        Organisation.kind.in_([OrgKind.ENTERPRISE, OrgKind.SCHOOL]))).all()
+    assert employers and all(org.industry and org.ownership for org in employers)
+    without = [org.name for org in employers if org.workforce is None]
+    assert without == ["苏州工业园区智能制造有限公司"]
+    assert all(org.workforce_year == date.today().year - 1
+               for org in employers if org.workforce is not None)
+    assert {Ownership.PRIVATE, Ownership.FOREIGN, Ownership.STATE} <= {
+        org.ownership for org in employers}
+    unions = db.session.scalars(sa.select(Organisation).where(
+        Organisation.kind == OrgKind.UNION)).all()
+    assert all(org.workforce is None and org.ownership is None for org in unions)
+
+
+def test_the_demo_enterprises_recorded_drills_some_with_named_winners(seeded, client):
+    from competitions.contests.models import Drill
+    from competitions.promotion.record import worker_record
+
+    drills = {d.organisation.name: d for d in db.session.scalars(sa.select(Drill))}
+    assert set(drills) == {"南京钢铁集团有限公司", "南京汽车集团有限公司", "苏州电气设备有限公司"}
+    welding = drills["南京钢铁集团有限公司"]
+    assert len(welding.places) == 3 and welding.participants == 36
+    assert drills["苏州电气设备有限公司"].places == []
+    assert all(d.held_on <= date.today() for d in drills.values())
+    winner = db.session.get(Worker, welding.places[0].worker_id)
+    assert winner.employer.name == "南京钢铁集团有限公司"
+    assert [p.name for p in worker_record(winner).drills] == [welding.name]
+    login(client, "nisco_organiser", demo.DEMO_PASSWORD)
+    page = client.get(f"/organisations/{welding.organisation_id}").get_data(as_text=True)
+    assert welding.name in page
+    assert demo.seed(echo=lambda *args: None)["drills"] == 0
+
+
 def test_the_demo_roles_are_granted_where_stated(seeded):
     users = {u.username: u for u in db.session.scalars(sa.select(User))}
     assert users["admin"].is_admin
@@ -328,3 +364,11 @@ def test_the_demo_tells_a_consistent_story_on_whatever_day_it_is_loaded(app, day
         assert (local.date(), local.hour, local.minute) == (competition.starts_on, 7, 30)
         assert event.venue and event.drawn_at < event.checkin_at
     assert welding.checkin_at < sign_off.signed_at and now < city.events[0].checkin_at
+    # Drills are recorded after they were held, in the demo's years; workforces were counted
+    # last year.
+    from competitions.contests.models import Drill
+    drills = db.session.scalars(sa.select(Drill)).all()
+    assert len(drills) == 3 and all(day.year - 1 <= d.held_on.year and d.held_on <= day
+                                    for d in drills)
+    assert {o.workforce_year for o in db.session.scalars(sa.select(Organisation))} == {
+        None, day.year - 1}

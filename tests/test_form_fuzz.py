@@ -26,7 +26,7 @@ from werkzeug.exceptions import HTTPException
 
 from competitions.accounts import tokens
 from competitions.accounts.models import SYSTEM, Role, RoleGrant, TokenPurpose
-from competitions.contests.models import CompetitionState
+from competitions.contests.models import CompetitionState, Drill
 from competitions.database import utcnow
 from competitions.extensions import db
 from competitions.judging import marking as marking_service
@@ -219,6 +219,9 @@ def world(tree):
                               nominated_by_id=tree.firm.id))
     notify(worker.id, "entry_status", entry_id=pending.id, event=reg_event.name,
            status=EntryStatus.APPROVED.value)
+    drill = Drill(organisation_id=tree.firm.id, occupation_id=reg_event.occupation_id,
+                  name="焊工岗位练兵", held_on=utcnow().date(), participants=12)
+    db.session.add(drill)
     docs_event = make_event(registration, "车工", required_documents=["在职证明"])
     docs_entry = make_entry(docs_event, profile, status=EntryStatus.PENDING_APPROVAL)
     _token, reset_secret = tokens.issue(TokenPurpose.RESET, None, user=locked)
@@ -285,6 +288,9 @@ def world(tree):
         f"/accounts/workers/{profile.id}/access", "/accounts/claim", f"/events/{reg_event.id}",
         f"/accounts/competitions/{registration.id}/people?q=worker",
         f"/accounts/competitions/{results.competition.id}/people",  # officials to re-invite
+        f"/contests/drills/new/{tree.firm.id}", f"/contests/drills/{drill.id}/edit",
+        f"/organisations/{tree.firm.id}",  # its drills (spare is the one edited)
+        f"/evaluation/?org={tree.city.id}&year={utcnow().year}",
         f"/accounts/workers/{pending.members[0].worker_id}/access",  # no account: a claim code
         "/promotion/occupations",
         f"/registration/entries/{pending.id}/reject",

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from competitions.accounts.models import Role, RoleGrant
 from competitions.certificates.models import Certificate, CertificateKind
+from competitions.contests.models import Drill
 from competitions.extensions import db
 from competitions.files.models import StoredFile
 from competitions.judging import marking, signoff
@@ -85,6 +86,9 @@ def objects(tree):
         worker_id=other_worker.id, occupation_id=event.occupation_id, rule_name="anhui_2023",
         rule_version=1, code="eligible", eligible=True, from_level=SkillLevel.LEVEL_3,
         to_level=SkillLevel.LEVEL_2, reason="参照", rank=1)
+    drill = Drill(organisation_id=tree.firm.id, occupation_id=event.occupation_id,
+                  name="焊工岗位练兵", held_on=competition.starts_on, participants=10)
+    db.session.add(drill)
     stored = StoredFile(filename="a.pdf", content_type="application/pdf", size=5,
                         sha256="0" * 64, data=b"%PDF-")
     document = EntryDocument(entry_id=entry.id, worker_id=other_worker.id,
@@ -102,7 +106,7 @@ def objects(tree):
             "penalty_id": penalty.id, "score_import_id": score_import.id,
             "appeal_id": appeal.id, "title_award_id": title_award.id,
             "notification_id": notice.id, "cert_id": certificate.id,
-            "eligibility_id": promotion.id, "document_id": document.id,
+            "eligibility_id": promotion.id, "document_id": document.id, "drill_id": drill.id,
             "secret": "not-a-live-link",
             "serial": certificate.serial, "kind": "seal",
             "filename": "css/app.css"}
@@ -159,7 +163,7 @@ def test_an_organiser_of_another_city_is_refused_on_this_citys_objects(app, clie
     scoped = {"org_id", "competition_id", "event_id", "entry_id", "worker_id", "batch_id",
               "nomination_id", "component_id", "criterion_id", "blind_code", "sheet_id",
               "penalty_id", "score_import_id", "appeal_id", "title_award_id",
-              "notification_id", "cert_id", "eligibility_id", "document_id"}
+              "notification_id", "cert_id", "eligibility_id", "document_id", "drill_id"}
     for rule, method in routes(app):
         if rule.endpoint in PUBLIC | ANY_USER or not set(rule.arguments) & scoped:
             continue

@@ -8,7 +8,7 @@ from competitions.certificates.models import CertificateKind, CertificateStatus
 from competitions.contests.models import CompetitionClass, CompetitionState, EventGroup, EventStage
 from competitions.i18n import lazy_gettext as _l
 from competitions.judging.history import ACTION_LABELS as MARK_ACTIONS
-from competitions.organisations.models import OrgKind, Tier
+from competitions.organisations.models import EnterpriseSize, OrgKind, Ownership, Tier
 from competitions.promotion.levels import SkillLevel
 from competitions.promotion.models import EligibilityStatus
 from competitions.registration.models import EntryStatus
@@ -73,6 +73,9 @@ ACTIONS = {
     "occupation.update": _l("Occupation changed"),
     "occupation.load": _l("Occupation catalogue loaded"),
     "organisation.create": _l("Organisation created"),
+    "drill.record": _l("Drill recorded"),
+    "drill.update": _l("Drill changed"),
+    "drill.delete": _l("Drill deleted"),
     "organisation.update": _l("Organisation changed"),
     "organisation.move": _l("Organisation moved"),
     "organisation.seal": _l("Seal changed"),
@@ -90,6 +93,7 @@ ACTIONS = {
     "results.finalise": _l("Results finalised"),
     "results.reopen": _l("Results reopened"),
     "results.export": _l("Results exported"),
+    "scale.seed": _l("Scale data generated for benchmarks"),
     "role.grant": _l("Role granted"),
     "role.revoke": _l("Role revoked"),
     "scheme.create": _l("Marking scheme created"),
@@ -126,6 +130,7 @@ AREAS = {
     "competition.": _l("Competitions"),
     "conflict.": ACTIONS["conflict.declare"],
     "document.": _l("Entrants' documents"),
+    "drill.": _l("Drills"),
     "entry.": _l("Registration"),
     "event.": _l("Events"),
     "mark.": _l("Marks"),
@@ -151,6 +156,7 @@ SUBJECTS = {
     "Certificate": _l("Certificate"),
     "Competition": _l("Competition"),
     "Criterion": _l("Criterion"),
+    "Drill": _l("Drill"),
     "Entry": _l("Entry"),
     "Event": _l("Event"),
     "MarkingScheme": _l("Marking scheme"),
@@ -189,6 +195,14 @@ FIELDS = {
     "employer_id": _l("Unit"),
     "organisation_id": _l("Organisation"),
     "parent_id": _l("Parent organisation"),
+    "workforce": _l("Workforce (职工人数)"),
+    "workforce_year": _l("Year counted"),
+    "industry": _l("Industry"),
+    "ownership": _l("Ownership"),
+    "size": _l("Size"),
+    "held_on": _l("Held on"),
+    "participants": _l("Number of participants"),
+    "places": _l("Named winners"),
     "nominated_by_id": _l("Nominated by"),
     "entry_id": _l("Entry"),
     "team_name": _l("Team name"),
@@ -245,6 +259,8 @@ ENUM_FIELDS = {
     "status": (EntryStatus, CertificateStatus, EligibilityStatus, AppealStatus, EventStage),
     "tier": (Tier,),
     "kind": (OrgKind, CertificateKind),
+    "ownership": (Ownership,),
+    "size": (EnterpriseSize,),
     "group": (EventGroup,),
     "role": (Role,),
     "competition_class": (CompetitionClass,),

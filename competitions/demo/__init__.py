@@ -18,6 +18,7 @@ from competitions.accounts.models import SYSTEM, Role, User
 from competitions.accounts.services import create_user, grant_role
 from competitions.database import clock_at
 from competitions.demo.contests import ARBITRATOR, ENCRYPTION_OFFICER, seed_competitions
+from competitions.demo.enterprises import seed_drills, seed_profiles
 from competitions.demo.timeline import TIMELINE, Timeline
 from competitions.extensions import db
 from competitions.organisations.models import Organisation, OrgKind, Tier
@@ -276,11 +277,13 @@ def seed(echo=click.echo, timeline: Timeline = TIMELINE) -> dict[str, int]:
 
 def _seed(echo, timeline: Timeline) -> dict[str, int]:
     created = {"occupations": len(ensure_occupations(SYSTEM)), "organisations": 0,
-               "accounts": 0, "workers": 0, "competitions": 0, "entries": 0}
+               "accounts": 0, "workers": 0, "competitions": 0, "entries": 0, "drills": 0}
     orgs = _organisations(TREE, None, created)
+    seed_profiles(orgs, timeline)
     _accounts(orgs, created)
     _workers(orgs, created)
     seed_competitions(created, DEMO_PASSWORD, timeline)
+    seed_drills(orgs, timeline, created)
     if any(created.values()):
         echo("Demo data loaded: " + ", ".join(f"{n} {what}" for what, n in created.items()) + ".")
     else:

@@ -1,15 +1,28 @@
 """Creating, renaming and moving organisations; subtree queries."""
 
+from dataclasses import astuple, dataclass
+
 import sqlalchemy as sa
 from sqlalchemy.orm import contains_eager
 from stdnum import numdb
 
 from competitions.accounts.models import Role, RoleGrant, User
 from competitions.audit.services import record
+from competitions.database import utcnow
 from competitions.errors import DomainError, PermissionDenied
 from competitions.extensions import db
 from competitions.i18n import lazy_gettext as _l
-from competitions.organisations.models import Organisation, OrgKind, Tier
+from competitions.organisations.industries import SECTIONS
+from competitions.organisations.models import (
+    EnterpriseSize,
+    Organisation,
+    OrgKind,
+    Ownership,
+    Tier,
+)
+
+MAX_WORKFORCE = 10_000_000
+FIRST_WORKFORCE_YEAR = 1990
 
 
 class TreeCycle(DomainError):
@@ -20,9 +33,76 @@ class TierAboveParent(DomainError):
     pass
 
 
+@dataclass(frozen=True)
+class Profile:
+    """What the effectiveness evaluation needs of an employing unit, each part optional."""
+
+    workforce: int | None = None  # 职工人数
+    workforce_year: int | None = None  # the year it was counted
+    industry: str | None = None  # GB/T 4754 section letter
+    ownership: Ownership | None = None
+    size: EnterpriseSize | None = None
+
+    @classmethod
+    def of(cls, org: Organisation) -> "Profile":
+        return cls(org.workforce, org.workforce_year, org.industry, org.ownership, org.size)
+
+    @property
+    def is_empty(self) -> bool:
+        return all(value is None for value in astuple(self))
+
+
 def _snapshot(org: Organisation) -> dict:
     return {"name": org.name, "kind": org.kind, "tier": org.tier, "parent_id": org.parent_id,
-            "region_code": org.region_code}
+            "region_code": org.region_code, "workforce": org.workforce,
+            "workforce_year": org.workforce_year, "industry": org.industry,
+            "ownership": org.ownership, "size": org.size}
+
+
+def check_profile(kind: OrgKind, profile: Profile) -> Profile:
+    """The profile, checked: only employing units record one; every problem is reported."""
+    if not kind.employs_workers:
+        if not profile.is_empty:
+            field = next(name for name, value in vars(profile).items() if value is not None)
+            raise DomainError(_l("Only enterprises and schools record a workforce, industry, "
+                                 "ownership or size: a %(kind)s records none.",
+                                 kind=kind.label), field=field)
+        return profile
+    problems = []
+    if profile.workforce is not None and not 0 <= profile.workforce <= MAX_WORKFORCE:
+        problems.append(DomainError(_l("The workforce is a number from 0 to %(n)s.",
+                                       n=f"{MAX_WORKFORCE:,}"), field="workforce"))
+    last_year = utcnow().year + 1
+    if (profile.workforce_year is not None
+            and not FIRST_WORKFORCE_YEAR <= profile.workforce_year <= last_year):
+        problems.append(DomainError(_l("The year counted is between %(first)d and %(last)d.",
+                                       first=FIRST_WORKFORCE_YEAR, last=last_year),
+                                    field="workforce_year"))
+    if profile.workforce is not None and profile.workforce_year is None:
+        problems.append(DomainError(_l("Give the year the workforce was counted."),
+                                    field="workforce_year"))
+    if profile.industry is not None and profile.industry not in SECTIONS:
+        problems.append(DomainError(_l("Choose an industry section (GB/T 4754)."),
+                                    field="industry"))
+    DomainError.raise_all(problems)
+    return profile
+
+
+def _apply_profile(org: Organisation, profile: Profile) -> None:
+    (org.workforce, org.workforce_year, org.industry, org.ownership,
+     org.size) = astuple(profile)
+
+
+def update_profile(actor, org: Organisation, profile: Profile) -> Organisation:
+    """Record `org`'s workforce, industry, ownership and size (the organisation data import)."""
+    if not actor.manages(org):
+        raise PermissionDenied(_l("You do not manage %(name)s.", name=org.name))
+    check_profile(org.kind, profile)
+    before = _snapshot(org)
+    _apply_profile(org, profile)
+    if before != _snapshot(org):
+        record(actor, "organisation.update", org, before=before, after=_snapshot(org))
+    return org
 
 
 def check_region_code(code: str | None) -> str | None:
@@ -110,10 +190,15 @@ def create_organisation(actor, *, name: str, kind: OrgKind, tier: Tier,
 
 
 def update_organisation(actor, org: Organisation, *, name: str, kind: OrgKind,
-                        tier: Tier, region_code: str | None = None) -> Organisation:
-    """Rename or re-classify `org`; its tier stays within its parent's and above its children's."""
+                        tier: Tier, region_code: str | None = None,
+                        profile: Profile | None = None) -> Organisation:
+    """Rename or re-classify `org`; its tier stays within its parent's and above its children's.
+    `profile` None keeps an employing unit's profile; a unit that stops employing loses it."""
     if not actor.manages(org):
         raise PermissionDenied(_l("You do not manage %(name)s.", name=org.name))
+    if profile is None:
+        profile = Profile.of(org) if kind.employs_workers else Profile()
+    check_profile(kind, profile)
     _check_tier(tier, org.parent)
     lower = db.session.scalar(
         sa.select(Organisation).where(Organisation.parent_id == org.id,
@@ -126,6 +211,7 @@ def update_organisation(actor, org: Organisation, *, name: str, kind: OrgKind,
     before = _snapshot(org)
     org.name, org.kind, org.tier = _clean_name(name), kind, tier
     org.region_code = check_region_code(region_code)
+    _apply_profile(org, profile)
     if before != _snapshot(org):
         record(actor, "organisation.update", org, before=before, after=_snapshot(org))
     return org

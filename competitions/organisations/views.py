@@ -9,11 +9,13 @@ from competitions.accounts.forms import AppointOrganiserForm
 from competitions.accounts.models import Role
 from competitions.accounts.permissions import organiser_required
 from competitions.accounts.services import find_user_by_username, grant_role
+from competitions.contests import drills
 from competitions.errors import DomainError
 from competitions.extensions import db
 from competitions.forms import apply_error, parse_id
 from competitions.organisations import services
 from competitions.organisations.forms import CHOOSE_PARENT, MoveForm, OrganisationForm
+from competitions.organisations.industries import SECTIONS
 from competitions.organisations.models import Organisation, OrgKind, Tier
 from competitions.pagination import paginate
 
@@ -52,11 +54,14 @@ def index():
 def _render_detail(org: Organisation, appoint_form: AppointOrganiserForm):
     stmt = sa.select(Organisation).where(Organisation.parent_id == org.id)
     page = paginate(stmt.order_by(Organisation.name, Organisation.id))
+    may_record_drills = drills.can_record_drills(current_user, org)
     return render_template(
         "organisations/detail.html", org=org, ancestors=services.ancestors_of(org), page=page,
         grandchildren=services.child_counts([child.id for child in page.items]),
         subtree_size=services.count_subtree(org), organisers=services.organisers_of(org),
-        appoint_form=appoint_form)
+        appoint_form=appoint_form, industry_sections=SECTIONS,
+        may_record_drills=may_record_drills,
+        drills=drills.drills_of(org) if may_record_drills else [])
 
 
 @bp.route("/<int:org_id>")
@@ -121,12 +126,14 @@ def new():
 @organiser_required
 def edit(org_id):
     org = _managed_or_403(org_id)
-    form = OrganisationForm(obj=org, parent_tier=org.parent.tier if org.parent else None)
+    form = OrganisationForm(obj=org, parent_tier=org.parent.tier if org.parent else None,
+                            with_profile=org.kind.employs_workers)
     if form.validate_on_submit():
         try:
             services.update_organisation(current_user, org, name=form.name.data,
                                          kind=form.kind.data, tier=form.tier.data,
-                                         region_code=form.region_code.data)
+                                         region_code=form.region_code.data,
+                                         profile=form.profile())
         except DomainError as error:
             db.session.rollback()
             apply_error(form, error)

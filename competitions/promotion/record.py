@@ -27,6 +27,7 @@ from competitions.audit.services import record as record_audit
 from competitions.certificates.fonts import cjk_font, draw_text, markup
 from competitions.certificates.models import Certificate, CertificateStatus
 from competitions.certificates.wording import what_for
+from competitions.contests.drills import DrillPlacing, placings_of
 from competitions.contests.models import Competition, Event, EventGroup
 from competitions.database import utcnow
 from competitions.extensions import db
@@ -133,6 +134,7 @@ class WorkerRecord:
     rows: list[RecordRow]
     levels: list[tuple[Occupation, SkillLevel, str | None]]
     history: list[LevelChange]  # oldest first, as worker_levels.history gives it
+    drills: list[DrillPlacing] = field(default_factory=list)  # 岗位练兵、技术比武, newest first
 
 
 def _ref(competition: Competition, event: Event) -> EventRef:
@@ -158,7 +160,7 @@ def worker_record(worker: Worker, now: datetime | None = None) -> WorkerRecord:
         events = {event.id: event for *_, event, _competition in entries}
         _add_results(rows)
         _add_consequences(worker, rows, events, now)
-    return WorkerRecord(worker, rows, levels_of(worker), history(worker))
+    return WorkerRecord(worker, rows, levels_of(worker), history(worker), placings_of(worker))
 
 
 def _add_results(rows: list[RecordRow]) -> None:
@@ -284,7 +286,14 @@ def record_workbook(record: WorkerRecord) -> bytes:
                                Column("证书编号", 26, TEXT_FORMAT)], held),
             Sheet("等级变动", [Column("日期", 12, DATE_FORMAT), Column("职业（工种）", 20),
                                Column("原等级", 24), Column("新等级", 24), Column("来源", 10),
-                               Column("文号", 24)], changes))
+                               Column("文号", 24)], changes),
+            Sheet("岗位练兵、技术比武", [Column("日期", 12, DATE_FORMAT), Column("练兵比武", 30),
+                                        Column("单位", 24), Column("职业（工种）", 20),
+                                        Column("名次", 6)], _drill_cells(record)))
+
+
+def _drill_cells(record: WorkerRecord) -> list[list]:
+    return [[d.held_on, d.name, d.organisation, d.occupation, d.place] for d in record.drills]
 
 
 def export_record(actor, record: WorkerRecord, kind: str) -> None:
@@ -360,6 +369,12 @@ def record_pdf(record: WorkerRecord, printed_at: datetime) -> bytes:
         story.append(_table([PDF_HEADERS, *rows], PDF_WIDTHS, font))
     else:
         story.append(Paragraph("暂无参赛记录", cell))
+    if record.drills:
+        story += [Paragraph("岗位练兵、技术比武", heading), _table(
+            [["日期", "练兵比武", "单位", "职业（工种）", "名次"],
+             *[[f"{on:%Y-%m-%d}", *(Paragraph(markup(text), cell) for text in (name, org, job)),
+                str(place)] for on, name, org, job, place in _drill_cells(record)]],
+            [24 * mm, 90 * mm, 70 * mm, 55 * mm, 28 * mm], font)]
     if changes:
         story += [Paragraph("等级变动", heading), _table(
             [["日期", "职业（工种）", "原等级", "新等级", "来源", "文号"],
