@@ -276,3 +276,11 @@ def test_trend_ends_with_the_years_evaluated(province, app):
     assert [p.year for p in points] == list(range(YEAR - 4, YEAR + 1))
     assert points[-1].participation == current.participation
     assert points[-2].benefit == previous.benefit
+
+
+def test_units_without_a_workforce_lead_to_the_unit_data_import(province, login_as):
+    """南京闲置公司 records no workforce: the page lists it and offers the import."""
+    html = login_as(province.province_organiser).get(url(province)).get_data(as_text=True)
+    section = html.split('id="without_workforce"')[1].split("</section>")[0]
+    assert "南京闲置公司" in section
+    assert f'href="/organisations/{province.tree.province.id}/import"' in section

@@ -65,6 +65,7 @@ ROLES = ["anonymous", "worker", "organiser", "admin", "chief", "judge", "officer
 NOT_REACHED = {
     "registration.import_confirm": "needs a staged spreadsheet (fuzzed cells: test below)",
     "judging.score_import_confirm": "needs a staged spreadsheet (fuzzed cells: test below)",
+    "organisations.import_confirm": "needs a staged spreadsheet (fuzzed cells: test below)",
 }
 SESSION_ENDING = {"accounts.logout", "accounts.change_password", "accounts.sign_out_everywhere"}
 
@@ -297,6 +298,7 @@ def world(tree):
         f"/registration/events/{reg_event.id}/import",
         f"/registration/events/{undrawn.id}/draw", "/organisations/", "/organisations/new",
         f"/organisations/{tree.city.id}", f"/organisations/{spare.id}/edit",
+        f"/organisations/{tree.city.id}/import",
         f"/organisations/{spare.id}/move?q=南京", "/contests/new",
         f"/contests/{registration.id}", f"/contests/{registration.id}/edit",
         f"/contests/{registration.id}/events/new", f"/contests/events/{reg_event.id}/edit",
@@ -440,7 +442,8 @@ CELL = st.one_of(TEXT, st.integers(min_value=-(10**20), max_value=10**20),
 
 
 
-STAGING = {"import_batches", "score_imports"}  # an upload is staged whatever it holds
+# An upload is staged whatever it holds.
+STAGING = {"import_batches", "score_imports", "organisation_imports"}
 
 
 def upload_and_confirm(client, url, content, bad: bool) -> None:
@@ -472,10 +475,12 @@ def importers(tree):
     return SimpleNamespace(organiser=organiser, event=event, marking=setup)
 
 
-def test_fuzzed_spreadsheet_cells_never_fail(app, importers):
-    """Both imports, uploaded, previewed and confirmed with fuzzed cells: never a 5xx, and a
+def test_fuzzed_spreadsheet_cells_never_fail(app, importers, tree):
+    """The imports, uploaded, previewed and confirmed with fuzzed cells: never a 5xx, and a
     file holding a refused character imports nothing."""
+    from competitions.organisations.profile_import import COLUMNS
     from competitions.registration.imports import HEADERS
+    units = [column.header for column in COLUMNS]
     organiser, chief = app.test_client(), app.test_client()
     login(organiser, importers.organiser)
     login(chief, importers.marking.chief)
@@ -490,5 +495,8 @@ def test_fuzzed_spreadsheet_cells_never_fail(app, importers):
         score_rows = [scores, [code, scores[1]]]
         upload_and_confirm(chief, f"/judging/events/{importers.marking.event.id}/score-imports",
                            xlsx(["赛位号", "T1"], score_rows), has_refused_cell(score_rows))
+        unit_rows = [[tree.firm.id, *row[1:]] for row in rows] + [[*rows[0], *scores]]
+        upload_and_confirm(organiser, f"/organisations/{tree.city.id}/import",
+                           xlsx(units, unit_rows), has_refused_cell(unit_rows))
 
     run()

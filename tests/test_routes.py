@@ -15,6 +15,7 @@ from competitions.files.models import StoredFile
 from competitions.judging import marking, signoff
 from competitions.judging.models import ScoreImport, ScoreSheet
 from competitions.notifications.models import Notification
+from competitions.organisations.models import OrganisationImport
 from competitions.promotion.levels import SkillLevel
 from competitions.promotion.models import PromotionEligibility
 from competitions.registration.models import EntryDocument, ImportBatch, Nomination
@@ -88,7 +89,9 @@ def objects(tree):
         to_level=SkillLevel.LEVEL_2, reason="参照", rank=1)
     drill = Drill(organisation_id=tree.firm.id, occupation_id=event.occupation_id,
                   name="焊工岗位练兵", held_on=competition.starts_on, participants=10)
-    db.session.add(drill)
+    org_import = OrganisationImport(organisation_id=tree.city.id, user_id=organiser.id,
+                                    filename="u.xlsx", sha256="0" * 64, content=b"")
+    db.session.add_all([drill, org_import])
     stored = StoredFile(filename="a.pdf", content_type="application/pdf", size=5,
                         sha256="0" * 64, data=b"%PDF-")
     document = EntryDocument(entry_id=entry.id, worker_id=other_worker.id,
@@ -107,6 +110,7 @@ def objects(tree):
             "appeal_id": appeal.id, "title_award_id": title_award.id,
             "notification_id": notice.id, "cert_id": certificate.id,
             "eligibility_id": promotion.id, "document_id": document.id, "drill_id": drill.id,
+            "import_id": org_import.id,
             "secret": "not-a-live-link",
             "serial": certificate.serial, "kind": "seal",
             "filename": "css/app.css"}
@@ -161,6 +165,7 @@ def test_an_organiser_of_another_city_is_refused_on_this_citys_objects(app, clie
     db.session.commit()
     login_as(outsider)
     scoped = {"org_id", "competition_id", "event_id", "entry_id", "worker_id", "batch_id",
+              "import_id",
               "nomination_id", "component_id", "criterion_id", "blind_code", "sheet_id",
               "penalty_id", "score_import_id", "appeal_id", "title_award_id",
               "notification_id", "cert_id", "eligibility_id", "document_id", "drill_id"}

@@ -8,6 +8,7 @@ from competitions.i18n import lazy_gettext as _l
 from competitions.organisations import industries
 from competitions.organisations.models import EnterpriseSize, OrgKind, Ownership, Tier
 from competitions.organisations.services import Profile
+from competitions.spreadsheets.forms import spreadsheet_field
 
 PROFILE_FIELDS = ("workforce", "workforce_year", "industry", "ownership", "size")
 
@@ -74,3 +75,8 @@ class MoveForm(Form):
     # The choices come from a name search, so any id may be posted back; the service decides.
     parent = SelectField(_l("New parent organisation"), coerce=parse_id, validate_choice=False,
                          validators=[InputRequired(message=CHOOSE_PARENT)])
+
+
+class ProfileImportForm(Form):
+    file = spreadsheet_field(_l("Spreadsheet (.xlsx)"),
+                             _l("Use the template: one unit per row, at most 20,000 rows."))

@@ -30,3 +30,8 @@ SECTIONS = {
 def choices() -> list[tuple[str, object]]:
     """For a select: "C 制造业"."""
     return [(letter, f"{letter} {label}") for letter, label in SECTIONS.items()]
+
+
+def text_of(letter: str | None) -> str | None:
+    """"C 制造业" for "C"; None for None."""
+    return f"{letter} {SECTIONS[letter]}" if letter in SECTIONS else None

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from competitions.database import Base, LabelledEnum, enum_column_type, utcnow
 from competitions.i18n import lazy_gettext as _l
+from competitions.spreadsheets.models import StagedFile
 
 
 class Tier(LabelledEnum):
@@ -144,3 +145,15 @@ class Organisation(Base):
 
     def can_manage(self, user) -> bool:
         return user.is_authenticated and user.manages(self)
+
+
+class OrganisationImport(StagedFile, Base):
+    """An uploaded spreadsheet of units' workforce, industry, ownership and size, for the units
+    under one organisation (organisations/profile_import.py), kept until it is confirmed."""
+
+    __tablename__ = "organisation_imports"
+    owner_key = "organisation_id"
+
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
+
+    organisation: Mapped[Organisation] = relationship()

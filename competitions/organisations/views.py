@@ -13,11 +13,18 @@ from competitions.contests import drills
 from competitions.errors import DomainError
 from competitions.extensions import db
 from competitions.forms import apply_error, parse_id
-from competitions.organisations import services
-from competitions.organisations.forms import CHOOSE_PARENT, MoveForm, OrganisationForm
+from competitions.organisations import profile_import, services
+from competitions.organisations.forms import (
+    CHOOSE_PARENT,
+    MoveForm,
+    OrganisationForm,
+    ProfileImportForm,
+)
 from competitions.organisations.industries import SECTIONS
-from competitions.organisations.models import Organisation, OrgKind, Tier
+from competitions.organisations.models import Organisation, OrganisationImport, OrgKind, Tier
 from competitions.pagination import paginate
+from competitions.spreadsheets.download import send_xlsx
+from competitions.spreadsheets.forms import ConfirmForm, read_upload
 
 bp = Blueprint("organisations", __name__, url_prefix="/organisations")
 
@@ -172,3 +179,75 @@ def move(org_id):
     form.parent.choices = [(o.id, f"{o.name} · {o.tier.label}") for o in found]
     return render_template("organisations/move.html", org=org, form=form, query=query,
                            searched=bool(query))
+
+
+# The organisation data import (organisations/profile_import.py): template, upload, preview,
+# confirm.
+
+
+def _own_import(import_id) -> OrganisationImport:
+    staged = db.get_or_404(OrganisationImport, import_id)
+    if not profile_import.can_use(current_user, staged):
+        abort(403)
+    return staged
+
+
+@bp.route("/<int:org_id>/import/template.xlsx")
+@organiser_required
+def import_template(org_id):
+    org = _managed_or_403(org_id)
+    return send_xlsx(profile_import.template_workbook(org), f"{org.name}-单位数据")
+
+
+@bp.route("/<int:org_id>/import", methods=["GET", "POST"])
+@organiser_required
+def import_upload(org_id):
+    org = _managed_or_403(org_id)
+    form = ProfileImportForm()
+    if form.validate_on_submit():
+        try:  # a wrong header, a non-spreadsheet or a broken bound shows here
+            staged = profile_import.stage_upload(current_user, org, form.file.data.filename,
+                                                 read_upload(form.file.data))
+        except DomainError as error:
+            db.session.rollback()
+            apply_error(form, error)
+        else:
+            db.session.commit()
+            return redirect(url_for("organisations.import_preview", import_id=staged.id))
+    return render_template("organisations/import_upload.html", org=org, form=form,
+                           max_rows=profile_import.MAX_ROWS)
+
+
+@bp.route("/imports/<int:import_id>")
+@organiser_required
+def import_preview(import_id):
+    staged = _own_import(import_id)
+    if staged.imported_at is not None:
+        flash(_("This file has already been imported."), "info")
+        return redirect(url_for("organisations.detail", org_id=staged.organisation_id))
+    try:
+        plan = profile_import.preview(staged)
+    except profile_import.ImportRejected as error:
+        plan = profile_import.ImportPlan(errors=[profile_import.RowError(0, "", error.message)])
+    return render_template("organisations/import_preview.html", staged=staged,
+                           org=staged.organisation, plan=plan, form=ConfirmForm(),
+                           industry_sections=SECTIONS)
+
+
+@bp.route("/imports/<int:import_id>/confirm", methods=["POST"])
+@organiser_required
+def import_confirm(import_id):
+    staged = _own_import(import_id)
+    org_id = staged.organisation_id
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        plan = profile_import.confirm(current_user, staged)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("organisations.import_preview", import_id=import_id))
+    db.session.commit()
+    flash(_("Updated %(changed)d units; %(unchanged)d were already up to date.",
+            changed=len(plan.changes), unchanged=plan.unchanged), "success")
+    return redirect(url_for("organisations.detail", org_id=org_id))

@@ -119,14 +119,15 @@ def check_size(content: bytes) -> None:
                                 n=MAX_FILE_BYTES // 1024 // 1024), field="file")
 
 
-def stage(model, actor, event, filename: str, content: bytes, check_header=None):
-    """Read `content` once and keep it, with its rows, as a `model` (a StagedUpload) of the
-    actor for the event; the same file staged again is reused. `check_header(header)` raises
-    ImportRejected for a header the import cannot take."""
+def stage(model, actor, owner, filename: str, content: bytes, check_header=None):
+    """Read `content` once and keep it, with its rows, as a `model` (a StagedFile) of the actor
+    for `owner` (the event or organisation the import is for); the same file staged again is
+    reused. `check_header(header)` raises ImportRejected for a header the import cannot take."""
     check_size(content)
     sha256 = hashlib.sha256(content).hexdigest()
+    owned = getattr(model, model.owner_key) == owner.id
     same = db.session.scalar(sa.select(model).where(
-        model.event_id == event.id, model.user_id == actor.id, model.sha256 == sha256,
+        owned, model.user_id == actor.id, model.sha256 == sha256,
         model.imported_at.is_(None), model.parsed.is_not(None)))
     if same is not None:
         same.filename, same.created_at = filename[:200], utcnow()
@@ -140,11 +141,11 @@ def stage(model, actor, event, filename: str, content: bytes, check_header=None)
     # reuses an id (SQLite does) never meets a stale object of the same identity.
     db.session.execute(sa.delete(model).where(
         model.imported_at.is_(None),
-        sa.or_(sa.and_(model.user_id == actor.id, model.event_id == event.id),
+        sa.or_(sa.and_(model.user_id == actor.id, owned),
                model.created_at < utcnow() - STALE_AFTER))
         .execution_options(synchronize_session="fetch"))
-    staged = model(event=event, user_id=actor.id, filename=filename[:200], sha256=sha256,
-                   content=content, parsed=parsed)
+    staged = model(**{model.owner_key: owner.id}, user_id=actor.id, filename=filename[:200],
+                   sha256=sha256, content=content, parsed=parsed)
     db.session.add(staged)
     db.session.flush()
     return staged

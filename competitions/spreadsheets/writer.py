@@ -11,13 +11,14 @@ value itself is never altered (no apostrophe is added): organisers get back what
 
 import io
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
 
 DATE_FORMAT = "yyyy-mm-dd"
 TEXT_FORMAT = "@"
@@ -39,6 +40,9 @@ class Sheet:
     rows: Iterable[Sequence] = ()
     blank_rows: int = 0  # empty rows formatted for people to fill in (import templates)
     rows_written: int = 0  # set by workbook_bytes: how many `rows` went out
+    # Drop-down lists: {column index: the cells holding the choices, e.g. "'选项'!$A$2:$A$9"},
+    # offered on every row written or left blank below the header.
+    lists: dict[int, str] = field(default_factory=dict)
 
 
 def workbook_bytes(*sheets: Sheet) -> bytes:
@@ -69,6 +73,12 @@ def _write_sheet(worksheet, sheet: Sheet) -> None:
     if sheet.blank_rows and any(formats):
         for _row in range(sheet.blank_rows):
             worksheet.append([_blank_cell(worksheet, number_format) for number_format in formats])
+    last_row = 1 + max(sheet.rows_written + sheet.blank_rows, 1)
+    for index, cells in sheet.lists.items():
+        choice = DataValidation(type="list", formula1=cells, allow_blank=True)
+        letter = get_column_letter(index + 1)
+        choice.add(f"{letter}2:{letter}{last_row}")
+        worksheet.data_validations.append(choice)
 
 
 def typed_cell(worksheet, value, number_format: str | None = None, *, bold: bool = False):

@@ -4,6 +4,7 @@ ownership, and downloads the annual report PDF."""
 import os
 from datetime import date
 
+from openpyxl import load_workbook
 from playwright.sync_api import expect
 
 from competitions.contests.models import CompetitionState
@@ -77,3 +78,48 @@ def test_provincial_organiser_filters_and_downloads_the_report(live_app, live_se
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"the page scrolls sideways at 390 px ({width} px wide)"
     page.screenshot(path=os.path.join(shots, "evaluation-390.png"), full_page=True)
+
+
+def test_units_without_a_workforce_are_recorded_from_the_template(live_app, live_server, open_as,
+                                                                  zh, tmp_path):
+    """The organiser follows the evaluation's list of units without a workforce to the import,
+    fills in the downloaded template, checks the preview, confirms, and the unit leaves the
+    list; the rate's denominator grows by its workforce."""
+    province_id = small_province(live_app)
+    page = open_as("js_organiser")
+    page.goto(f"{live_server}/evaluation/?org={province_id}&year={YEAR}")
+    expect(page.get_by_test_id("table-without_workforce")).to_contain_text("南京闲置公司")
+    page.get_by_test_id("import-unit-data").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(zh("Import unit data"))
+
+    with page.expect_download() as info:
+        page.get_by_test_id("import-template").click()
+    template = tmp_path / "template.xlsx"
+    info.value.save_as(template)
+    book = load_workbook(template)
+    sheet = book["单位数据"]
+    for row in sheet.iter_rows(min_row=2):
+        if row[1].value == "南京闲置公司":
+            row[3].value, row[4].value, row[5].value, row[7].value = 100, YEAR, "C 制造业", "小型"
+    book.save(template)
+
+    page.get_by_label(zh("Spreadsheet (.xlsx)")).set_input_files(str(template))
+    page.get_by_role("button", name=zh("Upload and check")).click()
+    expect(page.get_by_test_id("units-changed")).to_have_text("1")
+    expect(page.get_by_test_id("change-table")).to_contain_text("南京闲置公司")
+    shots = SHOTS or str(tmp_path)
+    page.screenshot(path=os.path.join(shots, "unit-import-preview.png"), full_page=True)
+    page.set_viewport_size({"width": 390, "height": 844})
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the preview scrolls sideways at 390 px ({width} px wide)"
+    page.screenshot(path=os.path.join(shots, "unit-import-preview-390.png"), full_page=True)
+    page.get_by_test_id("import-confirm").click()
+    expect(page.locator(".flash-success")).to_contain_text(zh(
+        "Updated %(changed)d units; %(unchanged)d were already up to date.",
+        changed=1, unchanged=2))
+
+    page.goto(f"{live_server}/evaluation/?org={province_id}&year={YEAR}")
+    expect(page.get_by_test_id("table-without_workforce-empty")).to_be_visible()
+    participation = page.get_by_test_id("table-measures").locator(
+        "tr", has_text=zh("Participation rate")).first
+    expect(participation).to_contain_text("0.60%")  # 3 of 500
