@@ -34,7 +34,7 @@ def seed_scale(province, workers, seed, last_year, yes, force):
     numbers, a hundredth as many organisations, a tenth as many entries, three years of
     competitions and drills. Not audited row by row: for benchmark databases only."""
     from competitions.errors import DomainError
-    from competitions.scale.seed import holds_data, seed_province
+    from competitions.scale.seed import analyse, holds_data, seed_province
 
     where = db.engine.url.render_as_string(hide_password=True)
     if holds_data() and not force:
@@ -54,6 +54,7 @@ def seed_scale(province, workers, seed, last_year, yes, force):
         raise click.ClickException(f"Nothing written: {getattr(error, 'message', error)}"
                                    ) from None
     db.session.commit()
+    analysed = analyse()
     click.echo(f"Seeded in {time.monotonic() - started:.0f} s (seed {summary.seed}, years "
                f"{summary.years[0]}–{summary.years[-1]}): {summary.organisations:,} "
                f"organisations, {summary.workers:,} workers, {summary.competitions:,} "
@@ -62,3 +63,7 @@ def seed_scale(province, workers, seed, last_year, yes, force):
                f"{summary.titles:,} titles, {summary.promotions:,} promotions, "
                f"{summary.drills:,} drills with {summary.drill_places:,} named places. "
                f"The province is organisation {summary.province_id}.")
+    if not analysed:
+        click.echo(f"Warning: {db.engine.url.username} does not own the tables, so the "
+                   "planner's statistics were not updated; until autovacuum does, queries may "
+                   "take a bad plan. Run ANALYZE as their owner before measuring.", err=True)
