@@ -42,8 +42,8 @@ def hand_made(**changes) -> Evaluation:
         never_entered=[UnitRef(7, "=HYPERLINK(\"http://x\",\"点击\")")],
         outcomes=Outcomes(awards=2, titles=1, promotions={SkillLevel.LEVEL_3: 1},
                           nominations_sent=2, nominees_awarded=1),
-        by_child=[Breakdown("2", "南京市总工会", 300, 10, 3),
-                  Breakdown("3", "苏州市总工会", 100, 1, 0),
+        by_child=[Breakdown("2", "南京市总工会", 300, 10, 3, enterprises=3, entered=1),
+                  Breakdown("3", "苏州市总工会", 100, 1, 0, enterprises=1, entered=1),
                   Breakdown("4", "无锡市总工会", 0, 0, 0)],
         by_ownership=[Breakdown("private", "民营", 250, 8, 2)],
     )
@@ -62,13 +62,14 @@ def test_rates_are_percentages_with_two_places_and_a_dash_without_denominator():
     assert exports.shown(Decimal("9.50"), exports.PERCENT) == "9.50%"
 
 
-def test_coverage_chart_sorts_units_by_rate_and_puts_units_without_workforce_last():
-    chart = charts.coverage_chart(hand_made(), ["参赛率"])
-    assert [row.label for row in chart.rows] == ["南京市总工会", "苏州市总工会", "无锡市总工会"]
-    assert [row.bars[0].text for row in chart.rows] == ["3.33%", "1.00%", "—"]
-    longest = chart.rows[0].bars[0]
-    assert longest.width < chart.plot_right - chart.plot_left  # the axis top is above 3.33
-    assert chart.ticks[-1].position == chart.plot_right
+def test_coverage_chart_sorts_units_by_coverage_and_puts_units_without_enterprises_last():
+    chart = charts.coverage_chart(hand_made(), ["企业覆盖率"])
+    # 苏州: its one enterprise entered; 南京: one of three; 无锡: no enterprise, no rate.
+    assert [row.label for row in chart.rows] == ["苏州市总工会", "南京市总工会", "无锡市总工会"]
+    assert [row.bars[0].text for row in chart.rows] == ["100.00%", "33.33%", "—"]
+    assert chart.rows[0].bars[0].width == chart.plot_right - chart.plot_left  # 100 % is full
+    assert chart.rows[1].bars[0].width < chart.rows[0].bars[0].width / 2
+    assert chart.series == ["企业覆盖率"]
 
 
 def test_trend_chart_leaves_a_gap_for_a_year_without_rate():
@@ -284,3 +285,13 @@ def test_units_without_a_workforce_lead_to_the_unit_data_import(province, login_
     section = html.split('id="without_workforce"')[1].split("</section>")[0]
     assert "南京闲置公司" in section
     assert f'href="/organisations/{province.tree.province.id}/import"' in section
+
+
+def test_coverage_by_district_counts_each_districts_enterprises_that_entered(province):
+    """南京 has two enterprises, one with entrants in YEAR; 苏州 one, which entered."""
+    evaluation = _evaluation(province)
+    coverage = {row.label: (row.entered, row.enterprises, row.coverage.percent)
+                for row in evaluation.by_child}
+    assert coverage["南京市总工会"] == (1, 2, Decimal("50.00"))
+    assert coverage["苏州市总工会"] == (1, 1, Decimal("100.00"))
+    assert sum(row.enterprises for row in evaluation.by_child) == evaluation.enterprises

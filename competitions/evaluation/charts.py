@@ -188,12 +188,12 @@ def district_chart(evaluation: Evaluation, series: Sequence[str]) -> BarChart:
 
 
 def coverage_chart(evaluation: Evaluation, series: Sequence[str]) -> BarChart:
-    """The subtree's reach, highest first: each child by participation rate; a child with no
-    workforce recorded (no rate) last."""
-    return bar_chart([(row.label, [row.participation])
+    """The subtree's reach, highest first: the share of each child's enterprises that entered
+    a worker in the year (`series`: its one label); a child with no enterprise (no rate) last."""
+    return bar_chart([(row.label, [row.coverage])
                       for row in sorted(evaluation.by_child, key=_reach)], series[:1])
 
 
 def _reach(row: Breakdown):
-    percent = row.participation.percent
+    percent = row.coverage.percent
     return (percent is None, -(percent or 0), row.label)

@@ -101,6 +101,8 @@ class Breakdown:
     workforce: int
     participants: int  # named participants (distinct workers)
     beneficiaries: int
+    enterprises: int = 0
+    entered: int = 0  # enterprises with at least one entrant in the year
 
     @property
     def participation(self) -> Rate:
@@ -109,6 +111,10 @@ class Breakdown:
     @property
     def benefit(self) -> Rate:
         return Rate(self.beneficiaries, self.workforce)
+
+    @property
+    def coverage(self) -> Rate:
+        return Rate(self.entered, self.enterprises)
 
 
 @dataclass(frozen=True)
@@ -191,17 +197,16 @@ def _breakdown(cells: dict[tuple, queries.Cell], position: int, labels: dict[str
         value = UNRECORDED if value is None else getattr(value, "value", value)
         sums.setdefault(value, Counter()).update(
             workforce=cell.workforce, participants=cell.participants,
-            beneficiaries=cell.beneficiaries)
+            beneficiaries=cell.beneficiaries, enterprises=cell.enterprises,
+            entered=cell.entered)
     if every_label:
         order = list(labels)
     else:
         order = [key for key in [*labels, *sorted(set(sums) - set(labels) - {UNRECORDED}),
                                  UNRECORDED] if key in sums]
     labels = {UNRECORDED: str(_l("Not recorded")), **labels}
-    return [Breakdown(key=key, label=labels.get(key, key),
-                      workforce=sums.get(key, Counter())["workforce"],
-                      participants=sums.get(key, Counter())["participants"],
-                      beneficiaries=sums.get(key, Counter())["beneficiaries"])
+    return [Breakdown(key, labels.get(key, key), *(sums.get(key, Counter())[name] for name in (
+        "workforce", "participants", "beneficiaries", "enterprises", "entered")))
             for key in order]
 
 

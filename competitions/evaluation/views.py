@@ -105,7 +105,7 @@ def index():
         tables=exports.tables(current, previous), shown=exports.shown, colours=charts.COLOURS,
         trend_chart=charts.trend_chart(points, series),
         district_chart=charts.district_chart(current, series),
-        coverage_chart=charts.coverage_chart(current, series),
+        coverage_chart=charts.coverage_chart(current, [_("Coverage")]),
         organisations=_choices(), tiers=list(Tier), sections=SECTIONS,
         ownerships=list(Ownership), sizes=list(EnterpriseSize))
 
