@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy.orm import selectinload
 
 from competitions.accounts.models import Role, RoleGrant
 from competitions.contests.models import Event, EventStage
@@ -31,7 +32,8 @@ def index():
     if not grants:
         abort(403)
     events = {e.id: e for e in db.session.scalars(
-        sa.select(Event).where(Event.id.in_([g.event_id for g in grants])))}
+        sa.select(Event).where(Event.id.in_([g.event_id for g in grants]))
+        .options(selectinload(Event.competition)))}
     return render_template("judging/index.html",
                            appointments=[(g.role, events[g.event_id]) for g in grants])
 
