@@ -11,8 +11,9 @@ from io import BytesIO
 
 import sqlalchemy as sa
 from flask import abort, render_template, request, send_file
-from flask_babel import force_locale, to_user_timezone
+from flask_babel import force_locale, get_locale, to_user_timezone
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from competitions.audit.checkpoints import latest_checkpoint
 from competitions.contests.models import Competition, CompetitionState, Event
@@ -20,6 +21,7 @@ from competitions.database import utcnow
 from competitions.extensions import db
 from competitions.judging.scoring import two_places
 from competitions.pagination import paginate
+from competitions.public.results_cache import results_cache
 from competitions.public.views import bp
 from competitions.results import distribution, lifecycle, ranking, services
 from competitions.results.award_plans import award_citation
@@ -82,23 +84,36 @@ def competitions():
 def event_results(event_id):
     event = _published_event(event_id)
     superseded, versions = _asked_version(event)
-    rows = result_rows(event, superseded.number if superseded else None)
-    totals = [row.total for row in rows]
+    number = superseded.number if superseded else None
     can_export = event.competition.can_manage(current_user) and is_public(event)
     under_review = is_under_review(event)
+    tie_breaks = [ranking.TIE_BREAKS[name][1]
+                  for name in event.competition.tie_breaks or ranking.DEFAULT_CHAIN]
+    rows = result_rows(event, number) if can_export else None
+
+    def render() -> tuple[str, ...]:
+        shown = rows if rows is not None else result_rows(event, number)
+        totals = [row.total for row in shown]
+        return (render_template("public/_results_table.html", rows=shown,
+                                components=component_names(shown), two_places=two_places,
+                                tie_breaks=tie_breaks),
+                render_template("public/_results_distribution.html",
+                                summary=distribution.summarise(totals), two_places=two_places,
+                                chart=distribution.chart_layout(distribution.histogram(totals))))
+
+    # The version shown (the current one is versions[0]) and what else the table depends on.
+    key = (event.id, number or (versions[0].number if versions else 0), str(get_locale()),
+           event.stage.value, tuple(tie_breaks))
+    table, chart = results_cache().get_or_render(key, render)
     return render_template(
-        "public/results_event.html", event=event, competition=event.competition, rows=rows,
-        components=component_names(rows), two_places=two_places,
+        "public/results_event.html", event=event, competition=event.competition,
+        results_table=Markup(table), distribution_chart=Markup(chart),
         in_notice=lifecycle.in_notice(event), appeals_open=lifecycle.appeals_open(event),
         notice_ends_at=event.notice_ends_at, versions=versions, superseded=superseded,
         under_review=under_review,
         reopening_appeal=lifecycle.reopening_appeal(event) if under_review else None,
-        summary=distribution.summarise(totals),
-        chart=distribution.chart_layout(distribution.histogram(totals)),
         can_export=can_export, unprintable=unprintable_names(rows) if can_export else [],
-        checkpoint=latest_checkpoint(event), award_citation=award_citation(event.competition),
-        tie_breaks=[ranking.TIE_BREAKS[name][1]
-                    for name in event.competition.tie_breaks or ranking.DEFAULT_CHAIN])
+        checkpoint=latest_checkpoint(event), award_citation=award_citation(event.competition))
 
 
 @bp.route("/events/<int:event_id>/notice.pdf")
