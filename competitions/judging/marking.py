@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import sqlalchemy as sa
+from sqlalchemy.orm.attributes import set_committed_value
 
 from competitions.accounts.models import User
 from competitions.audit.services import record
@@ -148,15 +149,20 @@ def _sheet_for_update(event: Event, entry_id: int, judge: User) -> ScoreSheet:
 
 def _claim(sheet: ScoreSheet, version: int) -> None:
     """Move the sheet to the next version if it is still a draft at `version`, else refuse."""
+    now = utcnow()
     claimed = db.session.execute(
         sa.update(ScoreSheet)
         .where(ScoreSheet.id == sheet.id, ScoreSheet.version == version,
                ScoreSheet.status == SheetStatus.DRAFT)
-        .values(version=ScoreSheet.version + 1, updated_at=utcnow())
-        .execution_options(synchronize_session=False)).rowcount
-    db.session.refresh(sheet)
-    if claimed:
+        .values(version=ScoreSheet.version + 1, updated_at=now)
+        .returning(ScoreSheet.version)
+        .execution_options(synchronize_session=False)).scalar()
+    if claimed is not None:
+        # What the UPDATE wrote, without reading the row (and its marks) back.
+        set_committed_value(sheet, "version", claimed)
+        set_committed_value(sheet, "updated_at", now)
         return
+    db.session.refresh(sheet)
     if sheet.is_submitted:
         raise SheetLocked(_l("This sheet has been submitted and is locked. Ask the chief judge "
                              "to return it if a mark must change."))

@@ -121,10 +121,21 @@ def score_sheet(event_id, blind_code):
     db.session.commit()
     if submit:
         flash(_("Sheet %(code)s submitted.", code=blind_code), "success")
-        return redirect(_next_sheet_url(event, blind_code), code=303)
+        # Finding the next sheet weighs every panel of the event: a GET of its own, so the
+        # save itself stays short however large the event.
+        return redirect(url_for("judging.next_sheet", event_id=event.id, after=blind_code),
+                        code=303)
     flash(_("Draft saved."), "success")
     return redirect(url_for("judging.score_sheet", event_id=event.id, blind_code=blind_code),
                     code=303)
+
+
+@bp.route("/events/<int:event_id>/sheets/next")
+@login_required
+def next_sheet(event_id):
+    """After a submit: on to the judge's next sheet still to submit."""
+    event = _event_for_judge(event_id)
+    return redirect(_next_sheet_url(event, request.args.get("after", "")), code=303)
 
 
 def _next_sheet_url(event: Event, after: str) -> str:
