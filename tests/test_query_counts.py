@@ -14,6 +14,7 @@ from competitions.accounts.models import Role, RoleGrant
 from competitions.contests.models import CompetitionState
 from competitions.database import utcnow
 from competitions.extensions import db
+from competitions.notifications.models import Notification
 from competitions.notifications.services import notify
 from competitions.registration.models import EntryStatus
 from competitions.results import lifecycle
@@ -239,3 +240,29 @@ def test_the_public_results_page(tree, client, login_as, app):
 
     assert_flat(uncached(get_counter(client, url)), grow)  # anonymous
     assert_flat(uncached(get_counter(login_as(setup.organiser), url)), grow)
+
+
+# Services that write a row per entry in one go
+
+
+def test_the_draw_tells_every_entrant_in_a_fixed_number_of_statements(tree):
+    from competitions.registration.draw import draw_event
+
+    organiser = make_organiser(tree.city, "drawer")
+
+    def drawn_with(n):
+        competition = make_competition(tree.city, name=f"抽签{n}", state=CompetitionState.REVIEW)
+        event = make_event(competition, occupation=f"抽签工种{n}")
+        for _ in range(n):
+            make_entry(event, make_worker(make_enterprise(tree.city), name="钱工人",
+                                          user=make_user()))
+        db.session.commit()
+        _response, sent = statements(lambda: draw_event(organiser, event))
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Notification).where(
+            Notification.kind == "entry_drawn", Notification.params["event_id"].as_integer()
+            == event.id)) == n
+        db.session.rollback()
+        return sent
+
+    few, many = drawn_with(FEW), drawn_with(MANY)
+    assert len(few) == len(many), Counter(many) - Counter(few)

@@ -25,13 +25,21 @@ def notify(user_id: int, kind: str, **params) -> Notification:
 
 def notify_many(user_ids: Iterable[int], kind: str, **params) -> list[Notification]:
     """The same notification to each of `user_ids` (each once), with one query for them all."""
+    return notify_each([(user_id, {}) for user_id in dict.fromkeys(user_ids)], kind, **params)
+
+
+def notify_each(recipients: Iterable[tuple[int, dict]], kind: str, **common
+                ) -> list[Notification]:
+    """A notification of `kind` to each (user id, their own params), sharing `common`, with
+    one query for all the users however many (a draw tells every entrant their number)."""
     if kind not in RENDERERS:
         raise ValueError(f"unknown notification kind {kind}")
-    ids = list(dict.fromkeys(user_ids))
+    recipients = list(recipients)
+    ids = {user_id for user_id, _params in recipients}
     users = {u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_(ids)))}
     created = []
-    for user_id in ids:
-        notification = Notification(user_id=user_id, kind=kind, params=params)
+    for user_id, params in recipients:
+        notification = Notification(user_id=user_id, kind=kind, params={**common, **params})
         db.session.add(notification)
         created.append(notification)
         user = users.get(user_id)

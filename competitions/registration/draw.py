@@ -13,8 +13,8 @@ from competitions.database import utcnow
 from competitions.errors import DomainError, PermissionDenied
 from competitions.extensions import db
 from competitions.i18n import lazy_gettext as _l
-from competitions.notifications.services import event_params, notify_many
-from competitions.registration.models import Entry, EntryMember, EntryStatus
+from competitions.notifications.services import event_params, notify_each
+from competitions.registration.models import Entry, EntryMember, EntryStatus, Worker
 
 # No look-alike characters (0/O, 1/I, 2/Z, 5/S, 8/B): blind codes are read aloud and handwritten.
 BLIND_ALPHABET = "ACDEFGHJKLMNPQRTUVWXY34679"
@@ -99,11 +99,16 @@ def _notify_entrants(event: Event, entries: list[Entry]) -> None:
     """Each entrant hears their entry number and where and when to check in (检录). The
     check-in code stays on their entries page; the blind code is never told."""
     checkin = event.checkin_at.isoformat() if event.checkin_at else None
-    for entry in entries:
-        users = [m.worker.user_id for m in entry.members if m.active and m.worker.user_id]
-        if users:
-            notify_many(users, "entry_drawn", **event_params(event),
-                        entry_number=entry.entry_number, checkin_at=checkin, venue=event.venue)
+    numbers = {entry.id: entry.entry_number for entry in entries}
+    members = db.session.execute(
+        sa.select(EntryMember.entry_id, Worker.user_id)
+        .join(Worker, Worker.id == EntryMember.worker_id)
+        .where(EntryMember.entry_id.in_(numbers), EntryMember.active,
+               Worker.user_id.is_not(None))
+        .order_by(EntryMember.entry_id, EntryMember.id)).all()
+    notify_each([(user_id, {"entry_number": numbers[entry_id]})
+                 for entry_id, user_id in members], "entry_drawn", **event_params(event),
+                checkin_at=checkin, venue=event.venue)
 
 
 def _undrawn_events_with_entries(competition) -> int:
