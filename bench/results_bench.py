@@ -4,8 +4,9 @@
                                   [--events 100] [--entries 400] [--readers 8] [--seconds 20]
                                   [--workers 4] [--profile]
 
-Creates a scratch database on the server and bulk-loads one city competition of `--events`
-events, each with `--entries` approved, drawn entrants (one worker each, spread over 300
+Creates a scratch database on the server and bulk-loads (competitions/scale/judged.py, as
+`flask seed-scale --national` does) one city competition of `--events` events, each with
+`--entries` approved, drawn entrants (one worker each, spread over 300
 Nanjing enterprises), a locked scheme of 10 criteria (theory 30 %: one imported exam score;
 practical 70 %: 3 measurement criteria of one judge and 6 judgement criteria of panels of 3),
 six judges (five from Suzhou firms, one from an entrants' firm, for whose entrants a reserve
@@ -63,41 +64,25 @@ from competitions.contests.models import (  # noqa: E402
 )
 from competitions.database import utcnow  # noqa: E402
 from competitions.extensions import db  # noqa: E402
-from competitions.judging import conflicts, signoff  # noqa: E402
-from competitions.judging.models import (  # noqa: E402
-    Aggregation,
-    Component,
-    ComponentKind,
-    Criterion,
-    CriterionKind,
-    ImportedMark,
-    Mark,
-    MarkingScheme,
-    PanelSeat,
-    Penalty,
-    ScoreSheet,
-    SheetStatus,
-    SignOff,
-    Timing,
-)
+from competitions.judging import signoff  # noqa: E402
+from competitions.judging.models import ComponentKind, CriterionKind  # noqa: E402
 from competitions.organisations.models import Organisation, OrgKind, Tier  # noqa: E402
 from competitions.promotion.models import Occupation  # noqa: E402
-from competitions.registration.draw import BLIND_ALPHABET, BLIND_LENGTH  # noqa: E402
-from competitions.registration.models import (  # noqa: E402
-    Entry,
-    EntryMember,
-    EntryStatus,
-    Worker,
-)
+from competitions.registration.models import Worker  # noqa: E402
 from competitions.registration.sex import Sex  # noqa: E402
 from competitions.results import lifecycle, services  # noqa: E402
+from competitions.scale.bulk import Ids, Writer  # noqa: E402
+from competitions.scale.judged import (  # noqa: E402
+    ComponentSpec,
+    CriterionSpec,
+    Entrant,
+    JudgedEvents,
+    Officials,
+)
 
 ENTRANT_FIRMS = 300
 JUDGE_FIRMS = 50
 JUDGES = 6  # per event: J0…J4 from Suzhou firms, J5 from an entrants' firm (a reserve covers)
-HALF = Decimal("0.5")
-# Tables loaded with explicit ids, whose sequences are moved past them afterwards.
-BULK_TABLES = (Worker, Entry, EntryMember, ScoreSheet, Mark, ImportedMark, Timing, Penalty)
 
 
 # --- seeding ----------------------------------------------------------------------------------
@@ -114,17 +99,6 @@ def id_number(i: int) -> str:
     """Distinct valid numbers: 500 men born on each day from 1980 on."""
     body = f"320102{date(1980, 1, 1) + timedelta(days=i // 500):%Y%m%d}{(i % 500) * 2 + 1:03d}"
     return body + ric.calc_check_digit(body + "0")
-
-
-class Ids:
-    """Explicit primary keys for the bulk-loaded tables (a fresh database starts them at 1)."""
-
-    def __init__(self):
-        self.last = Counter()
-
-    def take(self, model) -> int:
-        self.last[model] += 1
-        return self.last[model]
 
 
 def build_tree() -> tuple[User, Competition, list[Organisation], list[Organisation]]:
@@ -146,137 +120,80 @@ def build_tree() -> tuple[User, Competition, list[Organisation], list[Organisati
     return organiser, competition, firms, judge_firms
 
 
-def build_scheme(event: Event, now) -> tuple[Criterion, list[Criterion], list[Criterion]]:
-    """Theory 30 % (T1 imported), practical 70 % (M1–M3 measurement, J1–J6 panels of 3)."""
-    scheme = MarkingScheme(event_id=event.id, locked_at=now)
-    theory = Component(name="理论", kind=ComponentKind.THEORY, weight=Decimal(30), position=0)
-    practical = Component(name="实操", kind=ComponentKind.PRACTICAL, weight=Decimal(70),
-                          position=1)
-    scheme.components = [theory, practical]
-    t1 = Criterion(code="T1", description="理论考试", max_mark=Decimal(100), step=HALF,
-                   kind=CriterionKind.IMPORTED, panel_size=1, position=0)
-    theory.criteria = [t1]
-    measured = [Criterion(code=f"M{n + 1}", description=f"尺寸精度{n + 1}", max_mark=Decimal(10),
-                          step=HALF, kind=CriterionKind.MEASUREMENT, panel_size=1, position=n)
-                for n in range(3)]
-    judged = [Criterion(code=f"J{n + 1}", description=f"工艺评价{n + 1}", max_mark=Decimal(10),
-                        step=HALF, kind=CriterionKind.JUDGEMENT, panel_size=3,
-                        aggregation=Aggregation.MEAN, position=3 + n) for n in range(6)]
-    practical.criteria = measured + judged
-    db.session.add(scheme)
-    db.session.flush()
-    return t1, measured, judged
+def bench_scheme() -> tuple[ComponentSpec, ...]:
+    """Theory 30 % (T1 imported), practical 70 % (M1–M3 measurement, J1–J6 panels of 3).
+    Seats: M1 [J0, J3], M2 [J1, J4], M3 [J5, J2]; judgement criterion n: four judges in turn
+    from Jn (three mark, the fourth is the reserve)."""
+    measured = tuple(
+        CriterionSpec(f"M{n + 1}", f"尺寸精度{n + 1}", Decimal(10), CriterionKind.MEASUREMENT,
+                      seats=seats) for n, seats in enumerate(((0, 3), (1, 4), (5, 2))))
+    judged = tuple(
+        CriterionSpec(f"J{n + 1}", f"工艺评价{n + 1}", Decimal(10), CriterionKind.JUDGEMENT,
+                      panel_size=3, seats=tuple((n + k) % JUDGES for k in range(4)))
+        for n in range(6))
+    return (ComponentSpec("理论", ComponentKind.THEORY, Decimal(30), (
+                CriterionSpec("T1", "理论考试", Decimal(100), CriterionKind.IMPORTED),)),
+            ComponentSpec("实操", ComponentKind.PRACTICAL, Decimal(70), measured + judged))
 
 
-def seed_event(number: int, competition: Competition, organiser: User, firms, judge_firms,
-               entries: int, ids: Ids, rng: random.Random) -> None:
-    """One signed-off, decrypted event: small rows through the ORM, the bulk through inserts."""
-    now = utcnow()
-    event = Event(competition=competition, occupation=Occupation(name=f"工种{number:03d}"),
-                  group=EventGroup.EMPLOYEE, stage=EventStage.SIGNED_OFF, drawn_at=now,
-                  decrypted_at=now, quota_per_org=None)
-    db.session.add(event)
-    db.session.flush()
-    t1, measured, judged = build_scheme(event, now)
+class Seeder:
+    """Small rows (events, judges) through the ORM; the bulk through competitions.scale."""
 
-    conflicted_firm = firms[number % len(firms)]
-    units = [judge_firms[(number * 5 + k) % len(judge_firms)] for k in range(JUDGES - 1)]
-    units.append(conflicted_firm)
-    judges = [User(username=f"e{number:03d}judge{k}", display_name=f"裁判{number}-{k}",
-                   password_hash="!", employer=unit) for k, unit in enumerate(units)]
-    chief = User(username=f"e{number:03d}chief", display_name=f"裁判长{number}",
-                 password_hash="!", employer=units[0])
-    db.session.add_all([*judges, chief])
-    db.session.add_all([RoleGrant(user=u, role=Role.JUDGE, event_id=event.id) for u in judges])
-    db.session.add(RoleGrant(user=chief, role=Role.CHIEF_JUDGE, event_id=event.id))
-    db.session.flush()
-    # Seats: M1 [J0, J3], M2 [J1, J4], M3 [J5, J2]; judgement criterion n: four judges in turn
-    # from Jn (three mark, the fourth is the reserve).
-    j = [u.id for u in judges]
-    seating = {measured[0].id: [j[0], j[3]], measured[1].id: [j[1], j[4]],
-               measured[2].id: [j[5], j[2]]}
-    for n, criterion in enumerate(judged):
-        seating[criterion.id] = [j[(n + k) % JUDGES] for k in range(4)]
-    db.session.add_all([PanelSeat(criterion_id=cid, judge_id=judge, position=p)
-                        for cid, seated in seating.items() for p, judge in enumerate(seated)])
-    db.session.add(SignOff(event_id=event.id, signed_by_id=chief.id, signed_at=now))
-    db.session.flush()
+    def __init__(self, entries: int):
+        self.rng = random.Random(2026)
+        self.ids = Ids()
+        self.entries = entries
+        self.organiser, self.competition, self.firms, self.judge_firms = build_tree()
+        self.workers = Writer(Worker)
+        self.judged = JudgedEvents(self.ids, self.rng, parents=(self.workers,))
+        self.scheme = bench_scheme()
 
-    criteria = {c.id: c for c in [*measured, *judged]}
-    codes: set[str] = set()
-    lots = list(range(1, entries + 1))
-    rng.shuffle(lots)
-    rows: dict[type, list[dict]] = {model: [] for model in BULK_TABLES}
-    for i in range(entries):
-        firm = firms[rng.randrange(len(firms))]
-        worker_id, entry_id = ids.take(Worker), ids.take(Entry)
-        number_id = id_number(worker_id)
-        rows[Worker].append(dict(
-            id=worker_id, name=f"选手{worker_id}", id_number=number_id,
-            birth_date=ric.get_birth_date(number_id), sex=Sex.MALE, employer_id=firm.id,
-            group=EventGroup.EMPLOYEE, created_at=now, updated_at=now))
-        while (code := "".join(rng.choice(BLIND_ALPHABET) for _ in range(BLIND_LENGTH))) in codes:
-            pass
-        codes.add(code)
-        rows[Entry].append(dict(
-            id=entry_id, event_id=event.id, unit_id=firm.id, status=EntryStatus.APPROVED,
-            entry_number=f"{i + 1:03d}", checkin_code=f"J{lots[i]:03d}", blind_code=code,
-            registered_by_id=organiser.id, decided_by_id=organiser.id, created_at=now,
-            updated_at=now))
-        rows[EntryMember].append(dict(id=ids.take(EntryMember), entry_id=entry_id,
-                                      event_id=event.id, worker_id=worker_id, is_leader=True,
-                                      active=True))
-        rows[Timing].append(dict(id=ids.take(Timing), event_id=event.id, entry_id=entry_id,
-                                 seconds=rng.randrange(2400, 3601, 30),
-                                 recorded_by_id=chief.id, updated_at=now))
-        rows[ImportedMark].append(dict(id=ids.take(ImportedMark), event_id=event.id,
-                                       entry_id=entry_id, criterion_id=t1.id,
-                                       value=Decimal(rng.randint(80, 200)) * HALF,
-                                       updated_at=now))
-        if rng.randrange(100) == 0:
-            rows[Penalty].append(dict(
-                id=ids.take(Penalty), event_id=event.id, entry_id=entry_id,
-                component_id=measured[0].component.id, points=Decimal(2), reason="安全违规",
-                recorded_by_id=chief.id, created_at=now))
-        # Who marks what: the first seated judges free of conflict (the app's own rule).
-        excluded = {j[5]} if firm is conflicted_firm else set()
-        ability = rng.randint(50, 95)  # percent of the maximum, give or take the judges
-        sheets: dict[int, int] = {}
-        for criterion_id, seated in seating.items():
-            size = criteria[criterion_id].panel_size
-            for judge in conflicts.allocate_panel(seated, size, excluded):
-                if judge not in sheets:
-                    sheets[judge] = ids.take(ScoreSheet)
-                    rows[ScoreSheet].append(dict(
-                        id=sheets[judge], event_id=event.id, entry_id=entry_id, judge_id=judge,
-                        status=SheetStatus.SUBMITTED, version=1, submitted_at=now,
-                        updated_at=now))
-                halves = min(20, max(0, ability * 20 // 100 + rng.randint(-2, 2)))
-                rows[Mark].append(dict(id=ids.take(Mark), sheet_id=sheets[judge],
-                                       criterion_id=criterion_id,
-                                       value=Decimal(halves) * HALF))
-    for model in BULK_TABLES:  # parents first
-        if rows[model]:
-            db.session.execute(sa.insert(model), rows[model])
-    db.session.commit()
+    def event(self, number: int) -> None:
+        """One signed-off, decrypted event."""
+        now = utcnow()
+        event = Event(competition=self.competition,
+                      occupation=Occupation(name=f"工种{number:03d}"),
+                      group=EventGroup.EMPLOYEE, stage=EventStage.SIGNED_OFF, drawn_at=now,
+                      decrypted_at=now, quota_per_org=None)
+        db.session.add(event)
+        conflicted_firm = self.firms[number % len(self.firms)]
+        units = [self.judge_firms[(number * 5 + k) % JUDGE_FIRMS] for k in range(JUDGES - 1)]
+        units.append(conflicted_firm)
+        judges = [User(username=f"e{number:03d}judge{k}", display_name=f"裁判{number}-{k}",
+                       password_hash="!", employer=unit) for k, unit in enumerate(units)]
+        chief = User(username=f"e{number:03d}chief", display_name=f"裁判长{number}",
+                     password_hash="!", employer=units[0])
+        db.session.add_all([*judges, chief])
+        db.session.flush()
+        db.session.add_all([RoleGrant(user=u, role=Role.JUDGE, event_id=event.id)
+                            for u in judges])
+        db.session.add(RoleGrant(user=chief, role=Role.CHIEF_JUDGE, event_id=event.id))
+        db.session.flush()
+        entrants = []
+        for worker_id in self.ids.take(Worker.__table__, self.entries):
+            firm = self.firms[self.rng.randrange(len(self.firms))]
+            number_id = id_number(worker_id)
+            self.workers.add(dict(
+                id=worker_id, name=f"选手{worker_id}", id_number=number_id,
+                birth_date=ric.get_birth_date(number_id), sex=Sex.MALE, employer_id=firm.id,
+                group=EventGroup.EMPLOYEE, created_at=now, updated_at=now))
+            entrants.append(Entrant(worker_id, firm.id, firm.id))
+        officials = Officials(tuple(u.id for u in judges), tuple(u.id for u in units), chief.id,
+                              registrar=self.organiser.id)
+        self.judged.write_event(event.id, self.scheme, officials, entrants, at=now,
+                                registered_at=now)
+        self.judged.flush()
+        db.session.commit()
 
 
-def seed(events: int, entries: int) -> tuple[list[int], Ids]:
-    rng = random.Random(2026)
-    organiser, competition, firms, judge_firms = build_tree()
-    ids = Ids()
+def seed(events: int, entries: int) -> tuple[list[int], JudgedEvents]:
+    seeder = Seeder(entries)
     with click.progressbar(range(events), label="  seeding events", show_pos=True,
                            file=sys.stdout) as bar:
         for number in bar:
-            seed_event(number + 1, competition, organiser, firms, judge_firms, entries, ids, rng)
-    for model in BULK_TABLES:
-        table = model.__table__.name
-        db.session.execute(sa.text(
-            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-            f"(SELECT coalesce(max(id), 1) FROM {table}))"))
-    db.session.commit()
+            seeder.event(number + 1)
     event_ids = list(db.session.scalars(sa.select(Event.id).order_by(Event.id)))
-    return event_ids, ids
+    return event_ids, seeder.judged
 
 
 # --- timing -----------------------------------------------------------------------------------
@@ -485,11 +402,11 @@ def run(url: str, args) -> None:
     with app.app_context():
         db.create_all()
         started = time.perf_counter()
-        event_ids, ids = seed(args.events, args.entries)
+        event_ids, judged = seed(args.events, args.entries)
         row("seeded", f"{time.perf_counter() - started:8.2f} s")
-        row("  rows", f"{ids.last[Entry]:,} entries, {ids.last[ScoreSheet]:,} submitted "
-                      f"sheets, {ids.last[Mark]:,} marks, {ids.last[ImportedMark]:,} imported, "
-                      f"{ids.last[Penalty]:,} penalties")
+        row("  rows", f"{judged.entries.count:,} entries, {judged.sheets.count:,} submitted "
+                      f"sheets, {judged.marks.count:,} marks, {judged.imported.count:,} "
+                      f"imported, {judged.penalties.count:,} penalties")
         started = time.perf_counter()
         db.session.execute(sa.text("ANALYZE"))
         db.session.commit()
@@ -517,8 +434,8 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true",
                         help="print cProfile's hotspots of computing one event")
     args = parser.parse_args()
-    if args.events < 1 or not 1 <= args.entries <= 999:
-        parser.error("--events must be at least 1 and --entries between 1 and 999")
+    if args.events < 1 or args.entries < 1:
+        parser.error("--events and --entries must be at least 1")
 
     with scratch_postgres(args.database_url, "bench_results") as (url, version):
         print(f"PostgreSQL {version}; {args.events} events × {args.entries} entries × 10 "
