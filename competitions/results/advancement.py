@@ -63,9 +63,14 @@ def advance(actor, competition: Competition) -> list[Nomination]:
 def _notify_units(higher: Competition, nominations: list[Nomination]) -> None:
     """Each nominee's nearest unit organisers hear whom to register, one message per event."""
     names: dict[tuple[int, int], list[str]] = defaultdict(list)  # (event, organiser) → names
+    organisers: dict[int, list[int]] = {}  # by employer: nominees often share one
     for nomination in nominations:
         employer = nomination.worker.employer
-        for user_id in recipients.unit_organisers(employer) if employer else []:
+        if employer is None:
+            continue
+        if employer.id not in organisers:
+            organisers[employer.id] = list(recipients.unit_organisers(employer))
+        for user_id in organisers[employer.id]:
             names[nomination.event_id, user_id].append(nomination.worker.name)
     closes = higher.registration_closes_at.isoformat() if higher.registration_closes_at else None
     events = {e.id: e for e in higher.events}
