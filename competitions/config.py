@@ -52,6 +52,8 @@ class Config:
     RESET_LIMITS_PER_ACCOUNT = "3 per hour; 10 per day"
     CLAIM_LIMITS_PER_ADDRESS = "10 per hour; 30 per day"
     CLAIM_LIMITS_PER_PROFILE = "5 per hour; 10 per day"
+    # The public results table, rendered once per version and language (public/results_cache.py).
+    RESULTS_CACHE_BYTES = 32 * 1024 * 1024
     # Where the counters live: Redis (REDIS_URL) when several processes serve, else memory.
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = False

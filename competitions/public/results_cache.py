@@ -65,5 +65,5 @@ def results_cache() -> FragmentCache:
     cache = current_app.extensions.get("results_cache")
     if cache is None:
         cache = current_app.extensions["results_cache"] = FragmentCache(
-            current_app.config.get("RESULTS_CACHE_BYTES", 32 * 1024 * 1024))
+            current_app.config["RESULTS_CACHE_BYTES"])
     return cache
