@@ -131,8 +131,12 @@ def _validate(criteria: list[Criterion], values: dict[int, Decimal | None],
     return errors
 
 
-def _sheet_for_update(event: Event, entry_id: int, judge: User) -> ScoreSheet:
-    """The judge's sheet for the entry, created at version 0 if this is their first save."""
+def _sheet_for_update(event: Event, entry_id: int, judge: User,
+                      known: ScoreSheet | None = None) -> ScoreSheet:
+    """The judge's sheet for the entry (`known`, if open_sheet found it in this transaction),
+    created at version 0 if this is their first save."""
+    if known is not None:
+        return known  # its version is checked by _claim's conditional UPDATE
     stmt = sa.select(ScoreSheet).where(ScoreSheet.entry_id == entry_id,
                                        ScoreSheet.judge_id == judge.id)
     sheet = db.session.scalar(stmt)
@@ -143,7 +147,8 @@ def _sheet_for_update(event: Event, entry_id: int, judge: User) -> ScoreSheet:
             sheet = ScoreSheet(event_id=event.id, entry_id=entry_id, judge_id=judge.id)
             db.session.add(sheet)
     except sa.exc.IntegrityError:
-        sheet = db.session.scalar(stmt)
+        return db.session.scalar(stmt)
+    set_committed_value(sheet, "marks", [])  # new: nothing to load
     return sheet
 
 
@@ -206,7 +211,7 @@ def save_sheet(judge: User, event: Event, blind_code: str, values: dict[int, Dec
     errors = _validate(work.criteria, values, submit)
     if errors:
         raise SheetInvalid(errors)
-    sheet = _sheet_for_update(event, work.entry_id, judge)
+    sheet = _sheet_for_update(event, work.entry_id, judge, work.sheet)
     current = {m.criterion_id: m.value for m in sheet.marks}
     wanted = {k: v for k, v in values.items() if v is not None}
     if current == wanted and (sheet.is_submitted or not submit):
