@@ -8,6 +8,8 @@ each of two issuers, and reports the milliseconds the seal adds per PDF, beside 
 own drawImage(ImageReader, mask="auto") would cost; then times the QR code's steps: zxing-cpp's
 encoding, the module matrix, the merged rectangles and the drawing. The streamed ZIP's memory is
 measured in the certificates' own bench. It prints figures and never asserts.
+bench/bench_certificates.py measures the rate for `make bench` (certificates), beside the same
+PDF without its QR code (`without_qr`).
 """
 
 import argparse
@@ -15,8 +17,10 @@ import io
 import statistics
 import sys
 import time
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
+from unittest import mock
 
 import zxingcpp
 from reportlab.lib.utils import ImageReader
@@ -27,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from render_example_certificate import example, red_seal  # bench/render_example_certificate.py
 
 from competitions.certificates import images  # noqa: E402
+from competitions.certificates import pdf as certificate_pdf  # noqa: E402
 from competitions.certificates.pdf import (  # noqa: E402
     PrintLayout,
     render_batch,
@@ -53,6 +58,35 @@ def per_second(count: int, seals=(), layout=PrintLayout()) -> tuple[float, int]:
             size = len(render_certificate(doc, layout))
         rates.append(count / (time.perf_counter() - start))
     return max(rates), size
+
+
+@contextmanager
+def without_qr():
+    """Certificates drawn without their verification QR code (caption and serial stay)."""
+    with mock.patch.object(certificate_pdf, "draw_qr", lambda *args, **kwargs: None):
+        yield
+
+
+def rate_once(count: int, layout=PrintLayout()) -> tuple[float, int]:
+    """Certificates per second of one pass over `count` documents, and the last PDF's size."""
+    start, size = time.perf_counter(), 0
+    for doc in documents(count):
+        size = len(render_certificate(doc, layout))
+    return count / (time.perf_counter() - start), size
+
+
+def with_and_without_qr(count: int, passes: int = 3) -> tuple[float, float, int, int]:
+    """Best rates with and without the QR, passes interleaved (so that a busy moment of a
+    shared machine falls on both), and the PDFs' sizes."""
+    render_certificate(next(documents(1)))  # fonts registered
+    with_qr, plain, size, plain_size = 0.0, 0.0, 0, 0
+    for _ in range(passes):
+        rate, size = rate_once(count)
+        with_qr = max(with_qr, rate)
+        with without_qr():
+            rate, plain_size = rate_once(count)
+        plain = max(plain, rate)
+    return with_qr, plain, size, plain_size
 
 
 def microseconds(function, repeat: int = 2000) -> float:

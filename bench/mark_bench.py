@@ -24,14 +24,8 @@ of clients.
 
 import argparse
 import http.cookiejar
-import math
-import os
 import random
-import re
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -49,7 +43,10 @@ from stdnum.cn import ric
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from fixtures import PANEL, PASSWORD, open_marking  # bench/fixtures.py
+from load import HIDDEN, MARK_FIELD, attribute  # bench/load.py
 from scratch import scratch_postgres  # bench/scratch.py
+from server import AUDIT, SECRET_KEY, free_port, percentile, start_gunicorn, stop
 
 from competitions import create_app  # noqa: E402
 from competitions.accounts.models import Role, RoleGrant, User  # noqa: E402
@@ -62,15 +59,8 @@ from competitions.contests.models import (  # noqa: E402
     EventGroup,
 )
 from competitions.extensions import db  # noqa: E402
-from competitions.judging import marking, panels, services, signoff  # noqa: E402
-from competitions.judging.models import (  # noqa: E402
-    Aggregation,
-    ComponentKind,
-    CriterionKind,
-    Mark,
-    ScoreSheet,
-    SheetStatus,
-)
+from competitions.judging import marking, panels, signoff  # noqa: E402
+from competitions.judging.models import Mark, ScoreSheet, SheetStatus  # noqa: E402
 from competitions.organisations.models import Organisation, OrgKind, Tier  # noqa: E402
 from competitions.promotion.models import Occupation  # noqa: E402
 from competitions.registration.draw import draw_event  # noqa: E402
@@ -80,21 +70,6 @@ from competitions.registration.models import (  # noqa: E402
     EntryStatus,
     Worker,
 )
-
-ROOT = Path(__file__).resolve().parent.parent
-PASSWORD = "bench-password-1"
-SECRET_KEY = "mark-bench-secret"
-AUDIT = {"AUDIT_KEY": "mark-bench-audit-key", "AUDIT_SIGNING_KEY": "42" * 32,
-         "AUDIT_CHECKPOINT_PATH": os.devnull}
-PANEL = 3  # judges on each judgement criterion
-HIDDEN = re.compile(r'<input[^>]*\bname="(csrf_token|version)"[^>]*>')
-MARK_FIELD = re.compile(r'<input[^>]*\bname="mark-(\d+)"[^>]*>')
-
-
-def attribute(tag: str, name: str) -> str:
-    found = re.search(rf'\b{name}="([^"]*)"', tag)
-    return found.group(1) if found else ""
-
 
 # --- seeding ----------------------------------------------------------------------------------
 
@@ -158,24 +133,7 @@ def seed_event(competition, organiser, firms, judges_firm, entries: int, judges:
     chief = official(Role.CHIEF_JUDGE, f"{prefix}chief")
     panel = [official(Role.JUDGE, f"{prefix}judge{n:02d}") for n in range(judges)]
     db.session.flush()
-    scheme = services.scheme_for(organiser, event)
-    practical = services.add_component(organiser, scheme, name="实操",
-                                       kind=ComponentKind.PRACTICAL, weight=Decimal(100))
-    # One measurement criterion (one judge), then judgement criteria (panels of three), seated
-    # in turn round the judges until every judge has a seat.
-    needed = max(criteria, 1 + -(-(judges - 1) // PANEL))
-    seat = 0
-    for n in range(needed):
-        measurement = n == 0
-        criterion = services.add_criterion(
-            organiser, practical, code=f"{'M' if measurement else 'J'}{n + 1}",
-            description=f"评分项{n + 1}", max_mark=Decimal(40 if measurement else 30),
-            kind=CriterionKind.MEASUREMENT if measurement else CriterionKind.JUDGEMENT,
-            panel_size=1 if measurement else PANEL, aggregation=Aggregation.MEAN)
-        size = 1 if measurement else PANEL
-        panels.set_panel(organiser, criterion, [panel[(seat + j) % judges] for j in range(size)])
-        seat += size
-    signoff.start_marking(chief, event)
+    needed = open_marking(organiser, chief, event, panel, criteria)
     db.session.commit()
     print(f"  seeded event {event.id}: {entries} entries, {judges} judges, {needed} criteria "
           f"(1 measurement, {needed - 1} judgement with panels of {PANEL})")
@@ -186,42 +144,6 @@ def work_by_judge(event_id: int) -> dict[str, list[str]]:
     event = db.session.get(Event, event_id)
     return {judge.username: [w.blind_code for w in marking.judge_work(judge, event)]
             for judge in panels.event_judges(event)}
-
-
-# --- the server -------------------------------------------------------------------------------
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_gunicorn(url: str, workers: int, port: int) -> subprocess.Popen:
-    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": SECRET_KEY, **AUDIT}
-    gunicorn = ROOT / ".venv" / "bin" / "gunicorn"
-    server = subprocess.Popen(
-        [str(gunicorn), "-w", str(workers), "-b", f"127.0.0.1:{port}", "--chdir", str(ROOT),
-         "--log-level", "warning", "wsgi:app"], env=env, cwd=ROOT)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit(f"gunicorn exited with status {server.returncode}")
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login", timeout=2).read()
-            return server
-        except (urllib.error.URLError, ConnectionError, OSError):
-            time.sleep(0.3)
-    stop(server)
-    raise SystemExit("gunicorn did not answer within 60 s")
-
-
-def stop(server: subprocess.Popen) -> None:
-    server.send_signal(signal.SIGTERM)
-    try:
-        server.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        server.kill()
-        server.wait()
 
 
 # --- the clients ------------------------------------------------------------------------------
@@ -300,12 +222,6 @@ class Client:
                 status, _ = self.request(path, form)
                 if status != 303:
                     self.tally.failures.append(f"POST {code} ({action}): {status}")
-
-
-def percentile(values: list[float], pct: int) -> float:
-    """Nearest-rank percentile."""
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(pct / 100 * len(ordered)) - 1)]
 
 
 def plan(work: dict[str, list[str]], clients: int) -> list[list[tuple[str, list[str]]]]:
