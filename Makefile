@@ -18,7 +18,7 @@ DEMO_ENV := export SECRET_KEY="$${SECRET_KEY:-$$(cat instance/secret_key)}"; \
 	export AUDIT_SIGNING_KEY="$${AUDIT_SIGNING_KEY:-$$(cat instance/audit_signing_key)}"; \
 	export AUDIT_CHECKPOINT_PATH="$${AUDIT_CHECKPOINT_PATH:-instance/audit-checkpoints.jsonl}"
 
-.PHONY: run reset-demo test translations lint
+.PHONY: run reset-demo test translations lint bench
 
 run: $(RUN_STAMP) $(MO_FILES) instance/secret_key instance/audit_key instance/audit_signing_key
 	@$(DEMO_ENV); \
@@ -38,6 +38,12 @@ test: $(DEV_STAMP) $(MO_FILES)
 
 lint: $(DEV_STAMP)
 	$(VENV)/bin/ruff check .
+
+# Every benchmark against gunicorn and a scratch PostgreSQL database, each with its reference
+# measured in the same run; ends with one BENCH line each (docs/benchmarks.md). Under 15
+# minutes; `make bench BENCH_ARGS=--quick` checks that everything works in about three.
+bench: $(RUN_STAMP) $(MO_FILES)
+	$(PY) bench/run.py $(BENCH_ARGS)
 
 # For developers: add the code's new messages to the catalogues, then translate them there.
 translations: $(RUN_STAMP)
