@@ -264,6 +264,6 @@ def test_submitting_goes_on_to_the_next_sheet_then_back_to_the_list(setup, login
         following = codes[n + 1] if n + 1 < len(codes) else None
         expected = (f"/judging/events/{setup.event.id}/sheets/{following}" if following
                     else f"/judging/events/{setup.event.id}/sheets")
-        assert response.status_code == 303
-        onwards = client.get(response.headers["Location"])
-        assert onwards.status_code == 303 and onwards.headers["Location"].endswith(expected)
+        assert response.status_code == 303 and response.headers["Location"].endswith(expected)
+        resumed = client.get(f"/judging/events/{setup.event.id}/sheets/next?after={code}")
+        assert resumed.status_code == 303 and resumed.headers["Location"].endswith(expected)

@@ -149,6 +149,36 @@ def test_the_chief_judge_returns_a_sheet_with_a_reason_and_the_judge_is_told(set
     assert {m.value for m in sheet.marks} == {D(10), D(50)}
 
 
+def expected_next(judge, event, after):
+    """What the next sheet is by definition: the first unsubmitted sheet of the judge's whole
+    work after `after`, wrapping round."""
+    waiting = [w.blind_code for w in marking.judge_work(judge, event) if not w.is_submitted]
+    return ([code for code in waiting if code > after] or waiting or [None])[0]
+
+
+@pytest.mark.parametrize("batch", [1, 2, 10])
+def test_the_next_sheet_to_submit_follows_the_code_order_and_wraps_round(setup, batch):
+    judges = (setup.conflicted, setup.judge2, setup.judge3, setup.reserve)
+    codes = sorted(e.blind_code for e in setup.entries)
+    panels.declare_conflict(setup.judge3, setup.event, setup.entries[2], "我认识这位选手")
+    for rounds in range(3):
+        for judge in judges:
+            for after in ["", *codes, "ZZZ"]:
+                assert marking.next_to_submit(judge, setup.event, after, batch=batch) == \
+                    expected_next(judge, setup.event, after), (judge.username, after, rounds)
+        for judge in judges:  # submit each judge's next sheet, and look again
+            code = marking.next_to_submit(judge, setup.event, batch=batch)
+            if code is not None:
+                work = marking.open_sheet(judge, setup.event, code)
+                marking.save_sheet(judge, setup.event, code,
+                                   {c.id: D(0) for c in work.criteria}, version=work.version,
+                                   submit=True)
+    reserve_work = marking.judge_work(setup.reserve, setup.event)
+    assert reserve_work and len(reserve_work) < len(codes)  # a reserve marks only some entries
+    with pytest.raises(PermissionDenied):
+        marking.next_to_submit(setup.chief, setup.event)
+
+
 def test_a_declared_conflict_brings_in_the_reserve(setup):
     entry = setup.entries[2]
     panels.declare_conflict(setup.judge3, setup.event, entry, "我认识这位选手")

@@ -209,9 +209,12 @@ def _lock_head(session, chain: str, count: int) -> AuditHead:
     chain queue here until commit, writers to other chains do not."""
     # The UPDATE takes the row lock (PostgreSQL) or the write lock (SQLite) before anything
     # is read, so two writers can never build on the same previous hash.
-    bump = sa.update(AuditHead).where(AuditHead.chain == chain).values(
-        seq=AuditHead.seq + count)
-    if not session.execute(bump).rowcount:
+    # RETURNING reads the head back in the same statement, as it is once the lock is held.
+    bump = (sa.update(AuditHead).where(AuditHead.chain == chain)
+            .values(seq=AuditHead.seq + count).returning(AuditHead)
+            .execution_options(populate_existing=True, synchronize_session=False))
+    head = session.execute(bump).scalar()
+    if head is None:
         # A chain's first entry: several writers may find no head at once. One insert wins;
         # the others fail inside their savepoint once it commits, then queue on its row.
         try:
@@ -219,10 +222,8 @@ def _lock_head(session, chain: str, count: int) -> AuditHead:
                 session.add(AuditHead(chain=chain, seq=0, last_hash=GENESIS_HASH))
         except sa.exc.IntegrityError:
             pass
-        session.execute(bump)
-    return session.execute(
-        sa.select(AuditHead).where(AuditHead.chain == chain)
-        .execution_options(populate_existing=True)).scalar_one()
+        head = session.execute(bump).scalar_one()
+    return head
 
 
 def _next_orders(session, count: int) -> list[int]:

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm.attributes import set_committed_value
 
 from competitions.accounts.models import User
-from competitions.audit.services import record
+from competitions.audit.services import chain_of, record
 from competitions.contests.models import Event, EventStage
 from competitions.database import utcnow
 from competitions.errors import DomainError, NotFound, PermissionDenied
@@ -24,7 +24,7 @@ from competitions.judging import panels
 from competitions.judging.models import Criterion, Mark, ScoreSheet, SheetStatus
 from competitions.judging.scoring import MarkError, check_mark, plain
 from competitions.notifications.services import notify
-from competitions.registration.models import Entry
+from competitions.registration.models import Entry, EntryStatus
 
 
 class MarkingClosed(DomainError):
@@ -95,6 +95,37 @@ def judge_work(judge: User, event: Event) -> list[JudgeSheet]:
             for code, criteria in sorted(work.items())]
 
 
+def next_to_submit(judge: User, event: Event, after: str = "", *, batch: int = 10
+                   ) -> str | None:
+    """The blind code of the judge's next sheet still to submit after `after`, in code order
+    and wrapping round; None once every sheet is in.
+
+    Only entries the judge has not submitted are candidates, and their panels are weighed a
+    batch at a time (`batch`, then four times as many, ...) from `after` onwards: a judge who marks most
+    entries finds the next in the first batch however large the event, and a reserve who
+    marks few costs at most what the whole event's panels cost."""
+    if not panels.is_judge(judge, event):
+        raise PermissionDenied(_l("You are not a judge of this event."))
+    submitted = sa.select(ScoreSheet.entry_id).where(
+        ScoreSheet.event_id == event.id, ScoreSheet.judge_id == judge.id,
+        ScoreSheet.status == SheetStatus.SUBMITTED)
+    candidates = list(db.session.scalars(
+        sa.select(Entry.blind_code)
+        .where(Entry.event_id == event.id, Entry.status == EntryStatus.APPROVED,
+               Entry.blind_code.is_not(None), Entry.id.not_in(submitted))
+        .order_by(Entry.blind_code <= after, Entry.blind_code)))
+    start, size = 0, batch
+    while start < len(candidates):
+        batch = candidates[start:start + size]
+        marked = panels.criteria_for_judge(
+            panels.panel_cells(event, panels.drawn_entries(event, batch)), judge.id)
+        found = next((code for code in batch if code in marked), None)
+        if found is not None:
+            return found
+        start, size = start + size, size * 4
+    return None
+
+
 def open_sheet(judge: User, event: Event, blind_code: str) -> JudgeSheet:
     """The judge's sheet for one blind code; NotFound unless they mark that entry."""
     if not panels.is_judge(judge, event):
@@ -132,14 +163,14 @@ def _validate(criteria: list[Criterion], values: dict[int, Decimal | None],
 
 
 def _sheet_for_update(event: Event, entry_id: int, judge: User,
-                      known: ScoreSheet | None = None) -> ScoreSheet:
-    """The judge's sheet for the entry (`known`, if open_sheet found it in this transaction),
-    created at version 0 if this is their first save."""
+                      known: ScoreSheet | None = None, *, looked: bool = False) -> ScoreSheet:
+    """The judge's sheet for the entry (`known`, if open_sheet found it in this transaction;
+    `looked`: open_sheet found none), created at version 0 if this is their first save."""
     if known is not None:
         return known  # its version is checked by _claim's conditional UPDATE
     stmt = sa.select(ScoreSheet).where(ScoreSheet.entry_id == entry_id,
                                        ScoreSheet.judge_id == judge.id)
-    sheet = db.session.scalar(stmt)
+    sheet = None if looked else db.session.scalar(stmt)
     if sheet is not None:
         return sheet
     try:  # two first saves at once (a double click): one insert wins, the other reads it
@@ -152,20 +183,26 @@ def _sheet_for_update(event: Event, entry_id: int, judge: User,
     return sheet
 
 
-def _claim(sheet: ScoreSheet, version: int) -> None:
-    """Move the sheet to the next version if it is still a draft at `version`, else refuse."""
+def _claim(sheet: ScoreSheet, version: int, *, submit: bool = False) -> None:
+    """Move the sheet to the next version if it is still a draft at `version`, else refuse;
+    with `submit`, the same UPDATE submits it."""
     now = utcnow()
+    values = {"version": ScoreSheet.version + 1, "updated_at": now}
+    if submit:
+        values.update(status=SheetStatus.SUBMITTED, submitted_at=now)
     claimed = db.session.execute(
         sa.update(ScoreSheet)
         .where(ScoreSheet.id == sheet.id, ScoreSheet.version == version,
                ScoreSheet.status == SheetStatus.DRAFT)
-        .values(version=ScoreSheet.version + 1, updated_at=now)
+        .values(**values)
         .returning(ScoreSheet.version)
         .execution_options(synchronize_session=False)).scalar()
     if claimed is not None:
         # What the UPDATE wrote, without reading the row (and its marks) back.
         set_committed_value(sheet, "version", claimed)
-        set_committed_value(sheet, "updated_at", now)
+        for name, value in values.items():
+            if name != "version":
+                set_committed_value(sheet, name, value)
         return
     db.session.refresh(sheet)
     if sheet.is_submitted:
@@ -211,20 +248,19 @@ def save_sheet(judge: User, event: Event, blind_code: str, values: dict[int, Dec
     errors = _validate(work.criteria, values, submit)
     if errors:
         raise SheetInvalid(errors)
-    sheet = _sheet_for_update(event, work.entry_id, judge, work.sheet)
+    sheet = _sheet_for_update(event, work.entry_id, judge, work.sheet,
+                              looked=work.sheet is None)
     current = {m.criterion_id: m.value for m in sheet.marks}
     wanted = {k: v for k, v in values.items() if v is not None}
     if current == wanted and (sheet.is_submitted or not submit):
         return sheet  # the same form posted again: nothing to do
-    _claim(sheet, version)
+    _claim(sheet, version, submit=submit)
     before, after = _apply(sheet, work.criteria, values)
-    if submit:
-        sheet.status = SheetStatus.SUBMITTED
-        sheet.submitted_at = utcnow()
     db.session.flush()
     record(judge, "mark.submit" if submit else "mark.save", ("Entry", work.entry_id),
            before={"sheet": sheet.id, "judge": judge.username, "marks": before},
-           after={"sheet": sheet.id, "judge": judge.username, "marks": after})
+           after={"sheet": sheet.id, "judge": judge.username, "marks": after},
+           chain=chain_of(event))
     return sheet
 
 

@@ -118,13 +118,14 @@ def score_sheet(event_id, blind_code):
     except PermissionDenied:
         db.session.rollback()
         abort(403)
-    db.session.commit()
     if submit:
+        # Found before the commit, while the event and the judge are still loaded: this
+        # transaction already sees the sheet just submitted.
+        onwards = _next_sheet_url(event, blind_code)
+        db.session.commit()
         flash(_("Sheet %(code)s submitted.", code=blind_code), "success")
-        # Finding the next sheet weighs every panel of the event: a GET of its own, so the
-        # save itself stays short however large the event.
-        return redirect(url_for("judging.next_sheet", event_id=event.id, after=blind_code),
-                        code=303)
+        return redirect(onwards, code=303)
+    db.session.commit()
     flash(_("Draft saved."), "success")
     return redirect(url_for("judging.score_sheet", event_id=event.id, blind_code=blind_code),
                     code=303)
@@ -133,7 +134,8 @@ def score_sheet(event_id, blind_code):
 @bp.route("/events/<int:event_id>/sheets/next")
 @login_required
 def next_sheet(event_id):
-    """After a submit: on to the judge's next sheet still to submit."""
+    """On to the judge's next sheet still to submit after `after` (a submit goes there
+    directly; this is where marking starts or resumes)."""
     event = _event_for_judge(event_id)
     return redirect(_next_sheet_url(event, request.args.get("after", "")), code=303)
 
@@ -141,12 +143,10 @@ def next_sheet(event_id):
 def _next_sheet_url(event: Event, after: str) -> str:
     """The judge's next sheet still to submit (in blind-code order, wrapping round), so that
     marking goes on from the keyboard; the list once every sheet is in."""
-    waiting = [w.blind_code for w in marking.judge_work(current_user, event)
-               if not w.is_submitted]
-    if not waiting:
+    code = marking.next_to_submit(current_user, event, after)
+    if code is None:
         return url_for("judging.my_sheets", event_id=event.id)
-    following = [code for code in waiting if code > after] or waiting
-    return url_for("judging.score_sheet", event_id=event.id, blind_code=following[0])
+    return url_for("judging.score_sheet", event_id=event.id, blind_code=code)
 
 
 @bp.route("/events/<int:event_id>/sheets/<blind_code>/conflict", methods=["POST"])
