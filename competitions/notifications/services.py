@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import sqlalchemy as sa
+from sqlalchemy.orm import lazyload
 
 from competitions.accounts.models import User
 from competitions.database import utcnow
@@ -36,7 +37,12 @@ def notify_each(recipients: Iterable[tuple[int, dict]], kind: str, **common
         raise ValueError(f"unknown notification kind {kind}")
     recipients = list(recipients)
     ids = {user_id for user_id, _params in recipients}
-    users = {u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_(ids)))}
+    # Only those who want e-mail copies, and not their grants or worker profiles (a lazy
+    # load each, if the e-mail needs them): one statement however many recipients.
+    users = {u.id: u for u in db.session.scalars(
+        sa.select(User).where(User.id.in_(ids), User.email.is_not(None),
+                              User.email_notifications, User.active)
+        .options(lazyload(User.grants), lazyload(User.worker)))}
     created = []
     for user_id, params in recipients:
         notification = Notification(user_id=user_id, kind=kind, params={**common, **params})

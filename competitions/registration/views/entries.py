@@ -94,9 +94,11 @@ def register_self(event_id):
         db.session.rollback()
         flash(error.message, "error")
         return redirect(url_for("registration.open_events"))
+    # Worded before the commit, which would expire the event and reload it for its name.
+    done = _("You are registered for %(event)s. Your unit will now endorse the entry.",
+             event=event.name)
     db.session.commit()
-    flash(_("You are registered for %(event)s. Your unit will now endorse the entry.",
-            event=event.name), "success")
+    flash(done, "success")
     return redirect(url_for("registration.my_entries"))
 
 
