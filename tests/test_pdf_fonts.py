@@ -234,3 +234,22 @@ def test_only_organisers_see_the_results_pages_warning(client, login_as, tree):
     assert 'data-testid="unprintable-names"' not in client.get(url).get_data(as_text=True)
     html = login_as(setup.organiser).get(url).get_data(as_text=True)
     assert "𠮷*明 — 𠮷 is in no font the platform ships; it prints as 〓." in html
+
+
+@pytest.mark.parametrize("face", sorted(fonts.FACES))
+def test_the_subsetter_reads_the_glyph_table_as_a_view_and_embeds_the_same_bytes(face):
+    """fonts._copy_glyphs_not_the_table hands reportlab's subsetter a view of the glyf table
+    instead of a copy; the subset it embeds is byte for byte what the copying reader makes."""
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    font_name(face)  # registered, so with the view
+    spec = fonts.FACES[face]
+    viewed = fonts.pdfmetrics.getFont(spec.font_name).face
+    copied = TTFont("copying", str(spec.file), subfontIndex=spec.subfont).face
+    assert viewed.get_table.__name__ == "get_table" and "get_table" in vars(viewed)
+    assert "get_table" not in vars(copied)
+    every = sorted(viewed.charToGlyph)
+    codes = every[::len(every) // 60]  # sixty characters across the whole face
+    assert len(codes) >= 60
+    for subset in (codes, codes[:5], [32]):
+        assert viewed.makeSubset(subset) == copied.makeSubset(subset)
