@@ -399,22 +399,30 @@ def endpoint_of(app, action: str) -> str | None:
         return None
 
 
-def test_every_form_is_fuzzed_as_each_user_who_sees_it(app, world):
-    """Forms are found first, for every user (fuzzing may move a competition on), then each
-    is fuzzed by its user; the forms found cover every POST route of the application."""
-    found = []
-    for role in ROLES:
-        client = app.test_client()
-        client.set_cookie("lang", "en")
-        login(client, getattr(world.people, role))
-        forms = discover(client, world.pages)
-        found += [(role, client, form) for form in forms.values()]
-    reached = {endpoint_of(app, form["action"]) for _role, _client, form in found}
+def forms_of(app, world, role) -> tuple:
+    """The POST forms the role's pages offer, found with a client logged in as the role."""
+    client = app.test_client()
+    client.set_cookie("lang", "en")
+    login(client, getattr(world.people, role))
+    return client, list(discover(client, world.pages).values())
+
+
+def test_the_pages_offer_a_form_for_every_post_route(app, world):
+    reached = {endpoint_of(app, form["action"])
+               for role in ROLES for form in forms_of(app, world, role)[1]}
     posts = {rule.endpoint for rule in app.url_map.iter_rules() if "POST" in rule.methods}
     missing = sorted(posts - reached - set(NOT_REACHED))
     assert not missing, "no page offers a form for " + ", ".join(missing)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_form_is_fuzzed_as_each_user_who_sees_it(app, world, role):
+    """The role's forms are found first (fuzzing may move a competition on), then each is
+    fuzzed; one test a role, so that parallel runs share the work out."""
+    client, forms = forms_of(app, world, role)
+    assert forms, f"no form found for {role}"
     failures = []
-    for role, client, form in found:
+    for form in forms:
         if endpoint_of(app, form["action"]) in SESSION_ENDING:
             continue  # would end the session the other forms are posted in (fuzzed below)
         try:
