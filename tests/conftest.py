@@ -5,6 +5,7 @@ import os
 import shutil
 import tempfile
 import uuid
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -192,6 +193,65 @@ def empty_every_table() -> str:
     return deletes + (
         "SELECT setval((quote_ident(schemaname) || '.' || quote_ident(sequencename))::regclass, "
         "start_value, false) FROM pg_sequences WHERE schemaname = current_schema()")
+
+
+# --- the demo data, seeded once per worker and database ----------------------------------
+
+_demo_copies: dict[str, tuple[object, bytes]] = {}  # backend → (its copy, audit checkpoints)
+
+
+@pytest.fixture
+def demo_data(app, backend, owner_engine, database_url, tmp_path):
+    """The demo data (demo.seed), committed. The first test of a worker and database seeds it
+    (several seconds) and keeps a copy: of the SQLite file, or of every PostgreSQL row and
+    sequence; later tests get the copy back in a fraction of that, with the audit checkpoints
+    the seeding wrote."""
+    from competitions import demo
+
+    checkpoints = Path(app.config["AUDIT_CHECKPOINT_PATH"])
+    saved = _demo_copies.get(backend)
+    if saved is None:
+        demo.seed(echo=lambda *args: None)
+        db.session.commit()
+        if backend == "sqlite":
+            db.engine.dispose()
+            copy = tmp_path.parent / "demo.sqlite"  # beside this worker's tests' directories
+            shutil.copyfile(make_url(database_url).database, copy)
+        else:
+            copy = _pg_rows(owner_engine)
+        _demo_copies[backend] = (copy, checkpoints.read_bytes() if checkpoints.exists() else b"")
+        return
+    copy, written = saved
+    db.session.remove()
+    db.engine.dispose()
+    if backend == "sqlite":
+        shutil.copyfile(copy, make_url(database_url).database)
+    else:
+        _restore_pg_rows(owner_engine, copy)
+    checkpoints.write_bytes(written)
+
+
+def _pg_rows(engine) -> tuple[dict, list]:
+    with engine.connect() as conn:
+        rows = {table.name: [dict(row._mapping) for row in conn.execute(sa.select(table))]
+                for table in db.metadata.sorted_tables}
+        sequences = conn.execute(sa.text(
+            "SELECT quote_ident(schemaname) || '.' || quote_ident(sequencename), last_value "
+            "FROM pg_sequences WHERE schemaname = current_schema() "
+            "AND last_value IS NOT NULL")).all()
+    return rows, sequences
+
+
+def _restore_pg_rows(engine, copy) -> None:
+    rows, sequences = copy
+    with engine.begin() as conn:
+        conn.execute(sa.text("SET LOCAL session_replication_role = replica"))  # triggers, FKs
+        for table in db.metadata.sorted_tables:
+            if rows[table.name]:
+                conn.execute(table.insert(), rows[table.name])
+        for name, value in sequences:
+            conn.execute(sa.text("SELECT setval(CAST(:name AS regclass), :value)"),
+                         {"name": name, "value": value})
 
 
 @pytest.fixture

@@ -22,10 +22,8 @@ LEVEL_DIGIT = {SkillLevel.LEVEL_5: "5", SkillLevel.LEVEL_4: "4", SkillLevel.LEVE
 
 
 @pytest.fixture
-def seeded(app):
-    """The demo data (conftest makes password hashing cheap)."""
-    demo.seed(echo=lambda *args: None)
-    db.session.commit()
+def seeded(demo_data):
+    """The demo data (conftest seeds it once, with cheap password hashing, and copies it)."""
 
 
 def _org(name) -> Organisation:

@@ -175,8 +175,7 @@ def test_sign_up_field_errors_echo_the_username_and_phone_as_text(tree, client, 
     assert_shown_as_text(error, value)
 
 
-def test_the_consistency_chart_drawn_on_the_server_shows_a_judges_name_as_text(app):
-    demo.seed(echo=lambda *args: None)
+def test_the_consistency_chart_drawn_on_the_server_shows_a_judges_name_as_text(app, demo_data):
     judge = db.session.scalar(sa.select(User).where(User.username == "judge03"))
     judge.display_name = IMG
     event_id = db.session.scalar(sa.select(Event.id).where(Event.stage == EventStage.SCORING))

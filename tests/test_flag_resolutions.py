@@ -169,14 +169,12 @@ def test_the_sign_off_page_lists_each_flag_with_a_form_and_counts_those_to_resol
 # The demo
 
 
-def test_the_demo_resolved_last_years_flags_and_leaves_this_years_to_the_chief_judge(app):
-    from competitions import demo
+def test_the_demo_resolved_last_years_flags_and_leaves_this_years_to_the_chief_judge(
+        app, demo_data):
     from competitions.contests.models import Competition
     from competitions.demo.contests import NANJING
     from competitions.demo.results import LAST_YEAR
 
-    demo.seed(echo=lambda *args: None)
-    db.session.commit()
     events = {name: db.session.scalar(sa.select(Competition).where(
         Competition.name == name)).events[0] for name in (LAST_YEAR, NANJING)}
     last_year = signoff.overview(events[LAST_YEAR])

@@ -342,10 +342,8 @@ def crawl(client, start: list[str], payloads: Payloads, shown: set[int]
 
 
 @pytest.fixture
-def hostile_demo(app):
+def hostile_demo(app, demo_data):
     """The demo data with every free-text field rewritten as a payload."""
-    demo.seed(echo=lambda *args: None)
-    db.session.commit()
     return fill_every_free_text_field()
 
 

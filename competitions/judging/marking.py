@@ -101,9 +101,9 @@ def next_to_submit(judge: User, event: Event, after: str = "", *, batch: int = 1
     and wrapping round; None once every sheet is in.
 
     Only entries the judge has not submitted are candidates, and their panels are weighed a
-    batch at a time (`batch`, then four times as many, ...) from `after` onwards: a judge who marks most
-    entries finds the next in the first batch however large the event, and a reserve who
-    marks few costs at most what the whole event's panels cost."""
+    batch at a time (`batch`, then four times as many, ...) from `after` onwards: a judge who
+    marks most entries finds the next in the first batch however large the event, and a
+    reserve who marks few costs at most what the whole event's panels cost."""
     if not panels.is_judge(judge, event):
         raise PermissionDenied(_l("You are not a judge of this event."))
     submitted = sa.select(ScoreSheet.entry_id).where(
