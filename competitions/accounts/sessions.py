@@ -67,12 +67,18 @@ def find_session(token: str, lifetimes: Lifetimes, now: datetime | None = None
     if not token:
         return None
     now = now or utcnow()
-    row = db.session.scalar(sa.select(LoginSession).options(joinedload(LoginSession.user)).where(
+    # Every request of a signed-in user starts here: the user's role grants and worker
+    # profile come in this statement (a user has a handful of grants), not one each.
+    with_user = joinedload(LoginSession.user).options(joinedload(User.grants),
+                                                      joinedload(User.worker))
+    row = db.session.scalars(sa.select(LoginSession).options(with_user).where(
         LoginSession.token_hash == digest(token), LoginSession.ended_at.is_(None),
-        LoginSession.expires_at > now, LoginSession.last_seen_at > now - lifetimes.idle))
+        LoginSession.expires_at > now, LoginSession.last_seen_at > now - lifetimes.idle)
+    ).unique().first()
     if row is None or not row.user.active:
         return None
     return row
+
 
 
 def find_remembered(token: str, now: datetime | None = None) -> LoginSession | None:
