@@ -3,6 +3,8 @@
 import os
 from datetime import timedelta
 
+import sqlalchemy as sa
+
 DEFAULT_SECRET_KEY = "dev-insecure-key-change-me"
 # The audit log's own keys (docs/audit.md); these defaults serve tests and the demo only.
 DEFAULT_AUDIT_KEY = "dev-insecure-audit-key-change-me"
@@ -131,6 +133,8 @@ def load_config(app, overrides=None):
         os.makedirs(app.instance_path, exist_ok=True)
         path = os.path.join(app.instance_path, "competitions.sqlite")
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{path}"
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(
+        app.config["SQLALCHEMY_DATABASE_URI"], app.config["SQLALCHEMY_ENGINE_OPTIONS"])
     # The owner role runs the migrations; where one role does both (SQLite), the same URL.
     if not app.config.get("MIGRATION_DATABASE_URI"):
         app.config["MIGRATION_DATABASE_URI"] = app.config["SQLALCHEMY_DATABASE_URI"]
@@ -165,6 +169,21 @@ def check_audit_settings(app) -> None:
             "file outside the database: see docs/audit.md (production set-up).")
     if config["AUDIT_KEY"] == config["SECRET_KEY"]:
         raise RuntimeError("AUDIT_KEY must differ from SECRET_KEY (docs/audit.md).")
+
+
+def engine_options(url: str, options: dict) -> dict:
+    """The engine options for `url`: on PostgreSQL, also no server-side prepared statements.
+
+    psycopg prepares a statement from its sixth run on a connection, and PostgreSQL may then
+    keep one generic plan for all values, estimated without them: for the worker list before
+    its name index, one that took any unit's subtree for 50 organisations and looped over
+    them (p95 1.8 s over a million workers; docs/benchmarks.md, worker_search). Planned with
+    its values every time, a query spends a little more on planning (2-3 ms a worker-list
+    page) and never runs such a plan. A `prepare_threshold` given in the options wins."""
+    if sa.engine.make_url(url).drivername != "postgresql+psycopg":
+        return options
+    connect_args = {"prepare_threshold": None, **options.get("connect_args", {})}
+    return {**options, "connect_args": connect_args}
 
 
 def normalise_database_url(url: str) -> str:

