@@ -1,6 +1,6 @@
-"""Batched inserts for the scale seed: executemany of plain dicts on the table (the ORM's
-add_all is about ten times slower), with ids drawn beforehand so that children can name their
-parents without a round trip per row."""
+"""Batched inserts for the scale seed and the imports: plain dicts written by COPY on
+PostgreSQL and executemany elsewhere (the ORM's add_all is about ten times slower), with ids
+drawn beforehand so that children can name their parents without a round trip per row."""
 
 from __future__ import annotations
 
@@ -102,7 +102,7 @@ class Writer:
         for parent in self.parents:
             parent.flush()
         if self.rows:
-            db.session.execute(sa.insert(self.table), self.rows)
+            insert_rows(self.table, self.rows)
             self.count += len(self.rows)
             if self.step:
                 self.step(len(self.rows))
