@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from competitions.accounts.models import Role, RoleGrant, User
 from competitions.accounts.services import grant_role, revoke_grant
@@ -26,7 +26,9 @@ from competitions.extensions import db
 from competitions.i18n import lazy_gettext as _l
 from competitions.judging import conflicts, scoring
 from competitions.judging.models import (
+    Component,
     Criterion,
+    CriterionKind,
     DeclaredConflict,
     Mark,
     MarkingScheme,
@@ -35,7 +37,7 @@ from competitions.judging.models import (
     SheetStatus,
 )
 from competitions.organisations.models import Organisation, OrgKind
-from competitions.registration.models import Entry, EntryStatus
+from competitions.registration.models import Entry, EntryStatus, Worker
 
 UNIT_UNKNOWN = "unknown"
 DECLARED = "declared"
@@ -111,11 +113,14 @@ def event_judges(event: Event) -> list[User]:
 
 
 def judged_criteria(event: Event) -> list[Criterion]:
-    scheme = db.session.scalar(sa.select(MarkingScheme).where(MarkingScheme.event_id == event.id))
-    if scheme is None:
-        return []
-    return [c for component in scheme.components for c in component.criteria
-            if c.is_marked_by_judges]
+    """The event's criteria marked by judges, in the scheme's order, each with its component
+    (one query: every sheet and panel page asks)."""
+    return list(db.session.scalars(
+        sa.select(Criterion).join(Criterion.component).join(Component.scheme)
+        .where(MarkingScheme.event_id == event.id,
+               Criterion.kind != CriterionKind.IMPORTED)
+        .options(contains_eager(Criterion.component))
+        .order_by(Component.position, Component.id, Criterion.position, Criterion.id)))
 
 
 def seats_by_criterion(criteria: Iterable[Criterion]) -> dict[int, list[PanelSeat]]:
@@ -180,13 +185,15 @@ def organisation_chains(org_ids: Iterable[int]) -> dict[int, conflicts.Chain]:
 
 
 def drawn_entries(event: Event, blind_codes: Iterable[str] | None = None) -> list[Entry]:
+    """The event's drawn entries (or those of `blind_codes`) by blind code, with their members
+    joined in the same statement (not a second one naming every entry)."""
     stmt = (sa.select(Entry).where(Entry.event_id == event.id,
                                    Entry.status == EntryStatus.APPROVED,
                                    Entry.blind_code.is_not(None))
-            .options(selectinload(Entry.members)).order_by(Entry.blind_code))
+            .options(joinedload(Entry.members)).order_by(Entry.blind_code))
     if blind_codes is not None:
         stmt = stmt.where(Entry.blind_code.in_(list(blind_codes)))
-    return list(db.session.scalars(stmt))
+    return list(db.session.scalars(stmt).unique())
 
 
 def panel_cells(event: Event, entries: list[Entry] | None = None) -> list[PanelCell]:
@@ -220,35 +227,17 @@ def _cells(criteria_by_event: dict[int, list[Criterion]], entries: list[Entry]
     entries = [entry for entry in entries if criteria_by_event.get(entry.event_id)]
     if not entries:
         return []
-    seats = seats_by_criterion(c for cs in criteria_by_event.values() for c in cs)
-    judges = {seat.judge_id: seat.judge for rows in seats.values() for seat in rows}
-    judge_units = {judge_id: (judge.unit.id if judge.unit else None)
-                   for judge_id, judge in judges.items()}
-    member_units = {entry.id: [m.worker.employer_id for m in entry.members if m.active]
-                    for entry in entries}
-    chains = organisation_chains(
-        {u for u in judge_units.values() if u} | {u for us in member_units.values() for u in us})
+    criteria = [c for cs in criteria_by_event.values() for c in cs]
+    seats, judge_units = _seats_and_units(criteria)
     event_ids = list(criteria_by_event)
-    declared = {(d.entry_id, d.judge_id) for d in db.session.scalars(
-        sa.select(DeclaredConflict).where(DeclaredConflict.event_id.in_(event_ids)))}
-    submitted = _submitted_marks(event_ids, [e.id for e in entries])
+    exclusions = _exclusions(event_ids, entries, judge_units)
+    submitted = _submitted_marks(event_ids, [c.id for c in criteria], [e.id for e in entries])
 
     cells = []
     for entry in entries:
-        excluded: dict[int, str] = {}
-        for judge_id, unit in judge_units.items():
-            if (entry.id, judge_id) in declared:
-                excluded[judge_id] = DECLARED
-            elif unit is None:
-                excluded[judge_id] = UNIT_UNKNOWN
-            else:
-                reason = next(filter(None, (
-                    conflicts.conflict_reason(chains[unit], chains[member])
-                    for member in member_units[entry.id])), None)
-                if reason:
-                    excluded[judge_id] = reason
+        excluded = exclusions[entry.id]
         for criterion in criteria_by_event[entry.event_id]:
-            seated = [seat.judge_id for seat in seats[criterion.id]]
+            seated = seats[criterion.id]
             panel = conflicts.allocate_panel(seated, criterion.panel_size, excluded)
             marks = {judge: value for (judge, value) in
                      submitted.get((entry.id, criterion.id), {}).items() if judge in panel}
@@ -259,15 +248,96 @@ def _cells(criteria_by_event: dict[int, list[Criterion]], entries: list[Entry]
     return cells
 
 
-def _submitted_marks(event_ids: list[int], entry_ids: list[int]
-                     ) -> dict[tuple[int, int], dict]:
-    rows = db.session.execute(
-        sa.select(ScoreSheet.entry_id, Mark.criterion_id, ScoreSheet.judge_id, Mark.value)
-        .join(Mark, Mark.sheet_id == ScoreSheet.id)
-        .where(ScoreSheet.event_id.in_(event_ids), ScoreSheet.entry_id.in_(entry_ids),
-               ScoreSheet.status == SheetStatus.SUBMITTED))
+def panel_marks(event: Event, criteria: list[Criterion], entries: list[Entry]
+                ) -> dict[tuple[int, int], Decimal]:
+    """The panel mark of each of `entries` (the event's drawn entries, members loaded) on each
+    of `criteria` (its judge-marked ones), by (entry id, criterion id), where the panel is
+    complete: PanelCell.aggregate of panel_cells, without building the event's cells (results
+    need nothing else of them)."""
+    if not entries or not criteria:
+        return {}
+    seats, judge_units = _seats_and_units(criteria)
+    exclusions = _exclusions([event.id], entries, judge_units)
+    submitted = _submitted_marks([event.id], [c.id for c in criteria])
+    # Per criterion, read once: its seats, panel size, aggregation, and the panel of an entry
+    # nobody is kept off (most entries), allocated once rather than once an entry.
+    plan = [(c.id, seats[c.id], c.panel_size, scoring.AGGREGATIONS[c.aggregation.value],
+             conflicts.allocate_panel(seats[c.id], c.panel_size, ())) for c in criteria]
+    found = {}
+    for entry in entries:
+        entry_id, excluded = entry.id, exclusions[entry.id]
+        for criterion_id, seated, size, aggregate, usual_panel in plan:
+            panel = conflicts.allocate_panel(seated, size, excluded) if excluded else usual_panel
+            marks = submitted.get((entry_id, criterion_id))
+            if marks is None or len(panel) < size:
+                continue
+            values = [marks.get(judge) for judge in panel]
+            if None not in values:
+                found[(entry_id, criterion_id)] = aggregate(values)
+    return found
+
+
+def _seats_and_units(criteria: Iterable[Criterion]
+                     ) -> tuple[dict[int, list[int]], dict[int, int | None]]:
+    """Each criterion's seated judges in seat order, and each seated judge's unit (User.unit:
+    the account's own, else the worker profile's employer; None when neither is recorded)."""
+    seats: dict[int, list[int]] = defaultdict(list)
+    units: dict[int, int | None] = {}
+    for criterion_id, judge_id, own_unit, profile_unit in db.session.execute(
+            sa.select(PanelSeat.criterion_id, PanelSeat.judge_id, User.employer_id,
+                      Worker.employer_id)
+            .join(User, User.id == PanelSeat.judge_id)
+            .outerjoin(Worker, Worker.user_id == User.id)
+            .where(PanelSeat.criterion_id.in_([c.id for c in criteria]))
+            .order_by(PanelSeat.criterion_id, PanelSeat.position)):
+        seats[criterion_id].append(judge_id)
+        units.setdefault(judge_id, own_unit if own_unit is not None else profile_unit)
+    return seats, units
+
+
+def _exclusions(event_ids: list[int], entries: list[Entry],
+                judge_units: dict[int, int | None]) -> dict[int, dict[int, str]]:
+    """For each entry, the judges kept off it and why: a declared conflict, an unknown unit,
+    or the unit or enterprise of one of its active members."""
+    member_units = {entry.id: [m.worker.employer_id for m in entry.members if m.active]
+                    for entry in entries}
+    chains = organisation_chains(
+        {u for u in judge_units.values() if u} | {u for us in member_units.values() for u in us})
+    declared = {(entry_id, judge_id) for entry_id, judge_id in db.session.execute(
+        sa.select(DeclaredConflict.entry_id, DeclaredConflict.judge_id)
+        .where(DeclaredConflict.event_id.in_(event_ids)))}
+    exclusions = {}
+    for entry in entries:
+        entry_id, units = entry.id, member_units[entry.id]
+        excluded: dict[int, str] = {}
+        for judge_id, unit in judge_units.items():
+            if (entry_id, judge_id) in declared:
+                excluded[judge_id] = DECLARED
+            elif unit is None:
+                excluded[judge_id] = UNIT_UNKNOWN
+            else:
+                for member in units:  # the first member in conflict gives the reason
+                    reason = conflicts.conflict_reason(chains[unit], chains[member])
+                    if reason:
+                        excluded[judge_id] = reason
+                        break
+        exclusions[entry_id] = excluded
+    return exclusions
+
+
+def _submitted_marks(event_ids: list[int], criterion_ids: list[int],
+                     entry_ids: list[int] | None = None) -> dict[tuple[int, int], dict]:
+    """Submitted marks on the criteria by (entry id, criterion id), then judge id: of
+    `entry_ids` only, or of every entry of the events. Naming the criteria lets PostgreSQL
+    read the marks by their criterion index rather than scan every mark of the competition."""
+    stmt = (sa.select(ScoreSheet.entry_id, Mark.criterion_id, ScoreSheet.judge_id, Mark.value)
+            .join(Mark, Mark.sheet_id == ScoreSheet.id)
+            .where(ScoreSheet.event_id.in_(event_ids), Mark.criterion_id.in_(criterion_ids),
+                   ScoreSheet.status == SheetStatus.SUBMITTED))
+    if entry_ids is not None:
+        stmt = stmt.where(ScoreSheet.entry_id.in_(entry_ids))
     found: dict[tuple[int, int], dict] = defaultdict(dict)
-    for entry_id, criterion_id, judge_id, value in rows:
+    for entry_id, criterion_id, judge_id, value in db.session.execute(stmt):
         found[(entry_id, criterion_id)][judge_id] = value
     return found
 

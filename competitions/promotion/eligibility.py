@@ -9,12 +9,14 @@ and records every decision in the audit log.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
 from competitions.accounts.models import Role
 from competitions.audit.services import record
+from competitions.collector import collector_paused
 from competitions.contests.models import Competition, Event, EventStage
 from competitions.database import utcnow
 from competitions.errors import DomainError, PermissionDenied
@@ -25,8 +27,9 @@ from competitions.promotion import rules as engine
 from competitions.promotion.levels import SkillLevel
 from competitions.promotion.models import EligibilityStatus, PromotionEligibility
 from competitions.promotion.worker_levels import levels_in, set_level
-from competitions.registration.models import Entry, Worker
+from competitions.registration.models import Entry, EntryMember, Worker
 from competitions.results.models import Result
+from competitions.scale.bulk import insert_rows
 
 
 class PromotionRefused(DomainError):
@@ -96,8 +99,10 @@ def save_rules(actor, competition: Competition, rules: engine.RuleSet | None, *,
 
 # --- assessment at finalisation -------------------------------------------------------------
 
-def _confirmed_dates(worker_ids: list[int], exclude_event: int) -> dict[int, tuple]:
-    """Per worker, the dates their competition promotions elsewhere were confirmed."""
+def _confirmed_dates(worker_ids: list[int] | sa.Select, exclude_event: int
+                     ) -> dict[int, tuple]:
+    """Per worker (of a list, or a select of ids), the dates their competition promotions
+    elsewhere were confirmed."""
     dates: dict[int, tuple] = {}
     for worker_id, moment in db.session.execute(
             sa.select(PromotionEligibility.worker_id, PromotionEligibility.decided_at).where(
@@ -115,61 +120,83 @@ def _outcome_fields(outcome: engine.Outcome) -> dict:
             "band": outcome.band, "reason": outcome.reason}
 
 
-def assess_event(actor, event: Event, now: datetime | None = None
-                 ) -> list[PromotionEligibility]:
-    """Assess every entrant of a final event (team members one by one). An eligibility nobody
-    has decided is recomputed; a decided one whose outcome would now differ is flagged for
-    review, its decision kept."""
+@dataclass(frozen=True)
+class Assessed:
+    """One entrant's eligibility as assess_event left it."""
+
+    worker_id: int
+    entry_id: int
+    eligible: bool
+    to_level: SkillLevel | None
+    status: EligibilityStatus
+
+
+@collector_paused()
+def assess_event(actor, event: Event, now: datetime | None = None) -> list[Assessed]:
+    """Assess every entrant of a final event (team members one by one), in result order. An
+    eligibility nobody has decided is recomputed; a decided one whose outcome would now differ
+    is flagged for review, its decision kept. New ones go in together (COPY on PostgreSQL) and
+    are not loaded back: the statements do not grow with the entrants."""
     rules = rules_of(event.competition)
     if rules is None:
         return []
     now = now or utcnow()
     on = (event.finalised_at or now).date()
-    results = list(db.session.scalars(sa.select(Result)
-                                      .where(Result.event_id == event.id, Result.is_current())
-                                      .order_by(Result.rank, Result.id)))
+    results = db.session.execute(
+        sa.select(Result.entry_id, Result.rank, Result.awards, Result.theory, Result.practical)
+        .where(Result.event_id == event.id, Result.is_current())
+        .order_by(Result.rank, Result.id)).all()
     existing = {e.worker_id: e for e in db.session.scalars(sa.select(PromotionEligibility)
                                                            .where(PromotionEligibility
                                                                   .event_id == event.id))}
     expiry = timedelta(days=event.competition.promotion_expiry_days)
-    workers = [member.worker for result in results for member in result.entry.members]
-    levels = levels_in(workers, event.occupation_id)
-    promoted = _confirmed_dates([worker.id for worker in workers], event.id)
-    stored = []
+    entered = sa.select(Result.entry_id).where(Result.event_id == event.id)
+    members: dict[int, list] = {}
+    for member in db.session.execute(
+            sa.select(EntryMember.entry_id, Worker.id, Worker.skill_level, Worker.occupation_id)
+            .join(Worker, Worker.id == EntryMember.worker_id)
+            .where(EntryMember.entry_id.in_(entered))
+            .order_by(EntryMember.is_leader.desc(), EntryMember.id)):
+        members.setdefault(member.entry_id, []).append(member)
+    workers = [worker for result in results for worker in members.get(result.entry_id, ())]
+    worker_ids = sa.select(EntryMember.worker_id).where(EntryMember.entry_id.in_(entered))
+    levels = levels_in(workers, event.occupation_id, among=worker_ids)
+    promoted = _confirmed_dates(worker_ids, event.id)
+    group, standard = event.group.value, event.occupation.has_national_standard
+    stored, new = [], []
     for result in results:
         standing = engine.Standing(rank=result.rank, entrants=len(results),
                                    awards=frozenset(result.awards or ()),
                                    theory=result.theory, practical=result.practical)
-        for member in result.entry.members:
-            worker = member.worker
-            person = engine.Person(group=event.group.value, level=levels[worker.id],
+        for worker in members.get(result.entry_id, ()):
+            person = engine.Person(group=group, level=levels[worker.id],
                                    promoted_on=promoted.get(worker.id, ()))
-            outcome = engine.assess(rules, standing, person,
-                                    has_national_standard=event.occupation.has_national_standard,
+            outcome = engine.assess(rules, standing, person, has_national_standard=standard,
                                     on=on)
             fields = {**_outcome_fields(outcome), "rule_name": rules.name,
                       "rule_version": rules.version, "rank": result.rank,
-                      "awards": list(result.awards or ())}
+                      "awards": list(result.awards or ()), "computed_at": now,
+                      "expires_at": now + expiry if outcome.eligible else None}
             eligibility = existing.get(worker.id)
             if eligibility is None:
-                eligibility = PromotionEligibility(
-                    competition_id=event.competition_id, event_id=event.id,
-                    entry_id=result.entry_id, worker_id=worker.id,
-                    occupation_id=event.occupation_id, **fields)
-                db.session.add(eligibility)
-            elif eligibility.status is EligibilityStatus.PENDING:
+                new.append({"competition_id": event.competition_id, "event_id": event.id,
+                            "entry_id": result.entry_id, "worker_id": worker.id,
+                            "occupation_id": event.occupation_id, **fields})
+                stored.append(Assessed(worker.id, result.entry_id, outcome.eligible,
+                                       outcome.to_level, EligibilityStatus.PENDING))
+                continue
+            if eligibility.status is EligibilityStatus.PENDING:
                 for name, value in fields.items():
                     setattr(eligibility, name, value)
             else:
                 changed = (eligibility.eligible, eligibility.to_level) != (
                     outcome.eligible, outcome.to_level)
                 eligibility.needs_review = eligibility.needs_review or changed
-                stored.append(eligibility)
-                continue
-            eligibility.computed_at = now
-            eligibility.expires_at = now + expiry if outcome.eligible else None
-            stored.append(eligibility)
+            stored.append(Assessed(eligibility.worker_id, eligibility.entry_id,
+                                   eligibility.eligible, eligibility.to_level,
+                                   eligibility.status))
     db.session.flush()
+    insert_rows(PromotionEligibility.__table__, new)
     record(actor, "promotion.assess", event, after={
         "rules": f"{rules.name}@{rules.version}", "assessed": len(stored),
         "eligible": sum(1 for e in stored if e.eligible)})

@@ -17,10 +17,14 @@ from competitions.promotion.models import LevelChange, Occupation, WorkerLevel
 from competitions.registration.models import Worker
 
 
-def levels_in(workers: list[Worker], occupation_id: int) -> dict[int, SkillLevel | None]:
-    """Each worker's level in the occupation (None when none is recorded), in one query."""
+def levels_in(workers: list[Worker], occupation_id: int, *, among: sa.Select | None = None
+              ) -> dict[int, SkillLevel | None]:
+    """Each worker's level in the occupation (None when none is recorded), in one query.
+    `workers` may be rows of a Worker's id, skill_level and occupation_id; `among`, a select
+    of (at least) their ids, spares sending every id."""
+    ids = [worker.id for worker in workers] if among is None else among
     rows = dict(db.session.execute(sa.select(WorkerLevel.worker_id, WorkerLevel.level).where(
-        WorkerLevel.worker_id.in_([worker.id for worker in workers]),
+        WorkerLevel.worker_id.in_(ids),
         WorkerLevel.occupation_id == occupation_id)).all()) if workers else {}
     return {worker.id: rows.get(worker.id, worker.skill_level
                                 if worker.occupation_id == occupation_id else None)

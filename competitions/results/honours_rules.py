@@ -11,9 +11,10 @@ from competitions.database import utcnow
 from competitions.errors import DomainError, PermissionDenied
 from competitions.extensions import db
 from competitions.i18n import lazy_gettext as _l
-from competitions.registration.models import WorkerTitle
-from competitions.results import services, titles
-from competitions.results.models import TitleAward, TitleState
+from competitions.registration.models import EntryMember, WorkerTitle
+from competitions.results import titles
+from competitions.results.awards import Award
+from competitions.results.models import Result, TitleAward, TitleState
 
 
 def recommend_titles(actor, event: Event) -> list[TitleAward]:
@@ -23,17 +24,26 @@ def recommend_titles(actor, event: Event) -> list[TitleAward]:
     competition = event.competition
     if not competition.title_rules:
         return []
-    proposals = []
-    for result in services.published_results(event):
-        for rule_name, options in competition.title_rules:
-            found = titles.titles_for_all(
-                [(rule_name, options)], rank=result.rank, awards=result.award_list,
-                competition_class=competition.competition_class.value,
-                group=event.group.value, team_size=event.team_size)
-            for title in found:
-                for member in result.entry.members:
-                    if member.active:
-                        proposals.append(((member.worker_id, title), rule_name, result.rank))
+    results = db.session.execute(
+        sa.select(Result.entry_id, Result.rank, Result.awards)
+        .where(Result.event_id == event.id, Result.is_current())
+        .order_by(Result.rank, Result.id)).all()
+    facts = {"competition_class": competition.competition_class.value,
+             "group": event.group.value, "team_size": event.team_size}
+    titled = []  # (entry, rank, [(rule, title), …]) of the results some rule gives a title
+    for entry_id, rank, awards in results:
+        awards = [Award(a) for a in awards or ()]
+        # Most results earn no title under any rule: asked once, the rules say so together.
+        if not titles.titles_for_all(competition.title_rules, rank=rank, awards=awards,
+                                     **facts):
+            continue
+        titled.append((entry_id, rank, [
+            (rule_name, title) for rule_name, options in competition.title_rules
+            for title in titles.titles_for_all([(rule_name, options)], rank=rank,
+                                               awards=awards, **facts)]))
+    members = _active_members([entry_id for entry_id, _rank, _found in titled])
+    proposals = [((worker_id, title), rule_name, rank) for entry_id, rank, found in titled
+                 for rule_name, title in found for worker_id in members.get(entry_id, ())]
     workers = [worker for (worker, _title), _rule, _rank in proposals]
     held = {(w, t) for w, t in db.session.execute(
         sa.select(WorkerTitle.worker_id, WorkerTitle.title).where(
@@ -57,6 +67,19 @@ def recommend_titles(actor, event: Event) -> list[TitleAward]:
         record(actor, "title.recommend", award, after={
             "worker_id": award.worker_id, "title": award.title, "rank": award.rank})
     return created
+
+
+def _active_members(entry_ids: list[int]) -> dict[int, list[int]]:
+    """The active members' worker ids of each entry, leader first."""
+    members: dict[int, list[int]] = {}
+    if not entry_ids:
+        return members
+    for entry_id, worker_id in db.session.execute(
+            sa.select(EntryMember.entry_id, EntryMember.worker_id)
+            .where(EntryMember.active, EntryMember.entry_id.in_(entry_ids))
+            .order_by(EntryMember.is_leader.desc(), EntryMember.id)):
+        members.setdefault(entry_id, []).append(worker_id)
+    return members
 
 
 def decide_title(actor, award: TitleAward, *, approve: bool, note: str | None = None):

@@ -9,17 +9,19 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
+from competitions.collector import collector_paused
 from competitions.contests.models import Competition, Event, EventStage
 from competitions.database import utcnow
 from competitions.extensions import db
-from competitions.judging import signoff
 from competitions.judging.models import ComponentKind
 from competitions.judging.scoring import component_score, weighted_total
 from competitions.registration.models import Entry
 from competitions.results import ranking
 from competitions.results.award_plans import AwardConfig, AwardPlan, Decision, plan_awards
 from competitions.results.awards import Award
+from competitions.results.marks import event_marks
 from competitions.results.models import Result
+from competitions.scale.bulk import insert_rows
 
 # Stages from which an event's marks are final enough to compute results from.
 RESULT_STAGES = (EventStage.SIGNED_OFF, EventStage.DECRYPTED, EventStage.PUBLISHED,
@@ -58,6 +60,7 @@ class RankedResults:
     plan: AwardPlan | None
 
 
+@collector_paused()
 def compute_with_plan(event: Event) -> RankedResults:
     """compute_results, with the award plan for the preview."""
     lines = _scored_lines(event)
@@ -73,32 +76,30 @@ def _scored_lines(event: Event) -> list[ResultLine]:
     in (never below 0); only the weighted total is rounded, half-up to 2 places, and ranking
     uses that rounded total (DESIGN.md §4).
     """
-    state = signoff.overview(event)
-    if state.scheme is None or not state.rows:
+    marks = event_marks(event)
+    if marks.scheme is None or not marks.entries:
         return []
-    entries = {e.id: e for e in state.entries}
+    components = [(component.id, component.name, component.kind, component.weight,
+                   [c.id for c in component.criteria], [c.max_mark for c in component.criteria])
+                  for component in marks.scheme.components]  # read once, not once an entry
     lines = []
-    for row in state.rows:
-        aggregates = {cell.criterion.id: cell.aggregate for cell in row.cells}
-        aggregates.update(row.imported)
+    for row in marks.entries:
         deducted = {}
-        for penalty in row.penalties:
-            deducted[penalty.component_id] = deducted.get(penalty.component_id, 0) + \
-                penalty.points
-        scored, line = [], ResultLine(entries[row.entry_id], Decimal(0),
-                                      time_used=row.seconds)
-        for component in state.scheme.components:
-            marks = [aggregates.get(c.id) for c in component.criteria]
-            if any(mark is None for mark in marks):
-                raise ValueError(f"entry {row.entry_id} lacks marks in {component.name}")
-            score = component_score(marks, [c.max_mark for c in component.criteria])
-            score = max(score - deducted.get(component.id, Decimal(0)), Decimal(0))
-            line.penalties += deducted.get(component.id, Decimal(0))
-            scored.append((score, component.weight))
-            line.components.append((component.name, score))
-            if component.kind is ComponentKind.THEORY and line.theory is None:
+        for component_id, points in row.penalties:
+            deducted[component_id] = deducted.get(component_id, 0) + points
+        scored, line = [], ResultLine(row.entry, Decimal(0), time_used=row.seconds)
+        for component_id, name, kind, weight, criteria, maxima in components:
+            criteria_marks = [row.scores.get(criterion) for criterion in criteria]
+            if any(mark is None for mark in criteria_marks):
+                raise ValueError(f"entry {row.entry.id} lacks marks in {name}")
+            score = component_score(criteria_marks, maxima)
+            score = max(score - deducted.get(component_id, Decimal(0)), Decimal(0))
+            line.penalties += deducted.get(component_id, Decimal(0))
+            scored.append((score, weight))
+            line.components.append((name, score))
+            if kind is ComponentKind.THEORY and line.theory is None:
                 line.theory = score
-            if component.kind is ComponentKind.PRACTICAL and line.practical is None:
+            if kind is ComponentKind.PRACTICAL and line.practical is None:
                 line.practical = score
         line.total = weighted_total(scored)
         lines.append(line)
@@ -128,23 +129,21 @@ def rank_and_award(competition: Competition, lines: list[ResultLine]) -> RankedR
     return RankedResults(ordered, plan)
 
 
-def store_results(event: Event, lines: list[ResultLine],
-                  now: datetime | None = None) -> list[Result]:
+def store_results(event: Event, lines: list[ResultLine], now: datetime | None = None) -> None:
     """Store `lines` as the event's next version of results, published `now`; earlier versions
-    stay, superseded (the record of what each notice said)."""
+    stay, superseded (the record of what each notice said). All lines in one statement (COPY
+    on PostgreSQL), not an object each."""
     version = (current_version(event) or 0) + 1
     now = now or utcnow()
-    stored = [Result(event_id=event.id, entry_id=line.entry.id, version=version, computed_at=now,
-                     rank=line.rank,
-                     total=line.total, theory=line.theory, practical=line.practical,
-                     components=[[name, str(score)] for name, score in line.components],
-                     penalties=line.penalties, time_used=line.time_used,
-                     standardised=line.standardised,
-                     awards=[award.value for award in line.awards])
-              for line in lines]
-    db.session.add_all(stored)
-    db.session.flush()
-    return stored
+    rows = [{"event_id": event.id, "entry_id": line.entry.id, "version": version,
+             "computed_at": now, "rank": line.rank, "total": line.total,
+             "theory": line.theory, "practical": line.practical,
+             "components": [[name, str(score)] for name, score in line.components],
+             "penalties": line.penalties, "time_used": line.time_used,
+             "standardised": line.standardised,
+             "awards": [award.value for award in line.awards]}
+            for line in lines]
+    insert_rows(Result.__table__, rows)
 
 
 def current_version(event: Event) -> int | None:
