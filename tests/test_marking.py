@@ -163,9 +163,13 @@ def test_the_next_sheet_to_submit_follows_the_code_order_and_wraps_round(setup, 
     panels.declare_conflict(setup.judge3, setup.event, setup.entries[2], "我认识这位选手")
     for rounds in range(3):
         for judge in judges:
+            setting = panels.panel_setting(setup.event)  # read once, as a submit does
             for after in ["", *codes, "ZZZ"]:
+                expected = expected_next(judge, setup.event, after)
                 assert marking.next_to_submit(judge, setup.event, after, batch=batch) == \
-                    expected_next(judge, setup.event, after), (judge.username, after, rounds)
+                    expected, (judge.username, after, rounds)
+                assert marking.next_to_submit(judge, setup.event, after, batch=batch,
+                                              setting=setting) == expected
         for judge in judges:  # submit each judge's next sheet, and look again
             code = marking.next_to_submit(judge, setup.event, batch=batch)
             if code is not None:

@@ -57,6 +57,8 @@ class JudgeSheet:
     entry_id: int
     criteria: list[Criterion]
     sheet: ScoreSheet | None
+    # The event's panel setting as open_sheet read it (for next_to_submit in the same request).
+    setting: panels.PanelSetting | None = None
 
     @property
     def version(self) -> int:
@@ -95,17 +97,19 @@ def judge_work(judge: User, event: Event) -> list[JudgeSheet]:
             for code, criteria in sorted(work.items())]
 
 
-def next_to_submit(judge: User, event: Event, after: str = "", *, batch: int = 10
-                   ) -> str | None:
+def next_to_submit(judge: User, event: Event, after: str = "", *, batch: int = 10,
+                   setting: panels.PanelSetting | None = None) -> str | None:
     """The blind code of the judge's next sheet still to submit after `after`, in code order
     and wrapping round; None once every sheet is in.
 
     Only entries the judge has not submitted are candidates, and their panels are weighed a
     batch at a time (`batch`, then four times as many, ...) from `after` onwards: a judge who
     marks most entries finds the next in the first batch however large the event, and a
-    reserve who marks few costs at most what the whole event's panels cost."""
+    reserve who marks few costs at most what the whole event's panels cost. `setting`: the
+    event's panel setting, if this request read it already (open_sheet's)."""
     if not panels.is_judge(judge, event):
         raise PermissionDenied(_l("You are not a judge of this event."))
+    setting = setting or panels.panel_setting(event)
     submitted = sa.select(ScoreSheet.entry_id).where(
         ScoreSheet.event_id == event.id, ScoreSheet.judge_id == judge.id,
         ScoreSheet.status == SheetStatus.SUBMITTED)
@@ -118,7 +122,7 @@ def next_to_submit(judge: User, event: Event, after: str = "", *, batch: int = 1
     while start < len(candidates):
         batch = candidates[start:start + size]
         marked = panels.criteria_for_judge(
-            panels.panel_cells(event, panels.drawn_entries(event, batch)), judge.id)
+            panels.panel_cells(event, panels.drawn_entries(event, batch), setting), judge.id)
         found = next((code for code in batch if code in marked), None)
         if found is not None:
             return found
@@ -131,13 +135,14 @@ def open_sheet(judge: User, event: Event, blind_code: str) -> JudgeSheet:
     if not panels.is_judge(judge, event):
         raise PermissionDenied(_l("You are not a judge of this event."))
     entries = panels.drawn_entries(event, [blind_code])
-    cells = panels.panel_cells(event, entries) if entries else []
+    setting = panels.panel_setting(event) if entries else None
+    cells = panels.panel_cells(event, entries, setting) if entries else []
     criteria = [cell.criterion for cell in cells if judge.id in cell.panel]
     if not criteria:
         raise NotFound(_l("You do not mark an entry with this code."))
     sheet = db.session.scalar(sa.select(ScoreSheet).where(
         ScoreSheet.entry_id == entries[0].id, ScoreSheet.judge_id == judge.id))
-    return JudgeSheet(event, blind_code, entries[0].id, criteria, sheet)
+    return JudgeSheet(event, blind_code, entries[0].id, criteria, sheet, setting)
 
 
 def mark_error(error: MarkError, criterion: Criterion) -> str:

@@ -196,11 +196,36 @@ def drawn_entries(event: Event, blind_codes: Iterable[str] | None = None) -> lis
     return list(db.session.scalars(stmt).unique())
 
 
-def panel_cells(event: Event, entries: list[Entry] | None = None) -> list[PanelCell]:
+@dataclass
+class PanelSetting:
+    """What an event's panels follow besides its entries: the judged criteria, the judges
+    seated on each, the judges' units and the declared conflicts. Read once (panel_setting),
+    it serves every panel_cells call of a request: a judge's submit weighs the sheet's entry,
+    then the entries where their next sheet may be."""
+
+    event_id: int
+    criteria: list[Criterion]
+    seats: dict[int, list[int]]
+    judge_units: dict[int, int | None]
+    declared: set[tuple[int, int]]
+
+
+def panel_setting(event: Event) -> PanelSetting:
+    criteria = judged_criteria(event)
+    seats, judge_units = _seats_and_units(criteria)
+    return PanelSetting(event.id, criteria, seats, judge_units, _declared([event.id]))
+
+
+def panel_cells(event: Event, entries: list[Entry] | None = None,
+                setting: PanelSetting | None = None) -> list[PanelCell]:
     """Every drawn entry × judge-marked criterion (or just `entries`), with the panel that
-    marks it, the judges kept off it and why, and the submitted marks."""
+    marks it, the judges kept off it and why, and the submitted marks; `setting`, if the
+    caller read the event's already (it must be this event's)."""
     entries = drawn_entries(event) if entries is None else entries
-    return _cells({event.id: judged_criteria(event)}, entries)
+    if setting is None:
+        return _cells({event.id: judged_criteria(event)}, entries)
+    assert setting.event_id == event.id
+    return _cells({event.id: setting.criteria}, entries, setting)
 
 
 def panel_cells_by_event(events: list[Event]) -> dict[int, list[PanelCell]]:
@@ -222,15 +247,19 @@ def panel_cells_by_event(events: list[Event]) -> dict[int, list[PanelCell]]:
     return found
 
 
-def _cells(criteria_by_event: dict[int, list[Criterion]], entries: list[Entry]
-           ) -> list[PanelCell]:
+def _cells(criteria_by_event: dict[int, list[Criterion]], entries: list[Entry],
+           setting: PanelSetting | None = None) -> list[PanelCell]:
     entries = [entry for entry in entries if criteria_by_event.get(entry.event_id)]
     if not entries:
         return []
     criteria = [c for cs in criteria_by_event.values() for c in cs]
-    seats, judge_units = _seats_and_units(criteria)
     event_ids = list(criteria_by_event)
-    exclusions = _exclusions(event_ids, entries, judge_units)
+    if setting is None:
+        seats, judge_units = _seats_and_units(criteria)
+        declared = _declared(event_ids)
+    else:
+        seats, judge_units, declared = setting.seats, setting.judge_units, setting.declared
+    exclusions = _exclusions(entries, judge_units, declared)
     submitted = _submitted_marks(event_ids, [c.id for c in criteria], [e.id for e in entries])
 
     cells = []
@@ -257,7 +286,7 @@ def panel_marks(event: Event, criteria: list[Criterion], entries: list[Entry]
     if not entries or not criteria:
         return {}
     seats, judge_units = _seats_and_units(criteria)
-    exclusions = _exclusions([event.id], entries, judge_units)
+    exclusions = _exclusions(entries, judge_units, _declared([event.id]))
     submitted = _submitted_marks([event.id], [c.id for c in criteria])
     # Per criterion, read once: its seats, panel size, aggregation, and the panel of an entry
     # nobody is kept off (most entries), allocated once rather than once an entry.
@@ -295,17 +324,21 @@ def _seats_and_units(criteria: Iterable[Criterion]
     return seats, units
 
 
-def _exclusions(event_ids: list[int], entries: list[Entry],
-                judge_units: dict[int, int | None]) -> dict[int, dict[int, str]]:
+def _declared(event_ids: list[int]) -> set[tuple[int, int]]:
+    """The events' declared conflicts, as (entry id, judge id)."""
+    return {(entry_id, judge_id) for entry_id, judge_id in db.session.execute(
+        sa.select(DeclaredConflict.entry_id, DeclaredConflict.judge_id)
+        .where(DeclaredConflict.event_id.in_(event_ids)))}
+
+
+def _exclusions(entries: list[Entry], judge_units: dict[int, int | None],
+                declared: set[tuple[int, int]]) -> dict[int, dict[int, str]]:
     """For each entry, the judges kept off it and why: a declared conflict, an unknown unit,
     or the unit or enterprise of one of its active members."""
     member_units = {entry.id: [m.worker.employer_id for m in entry.members if m.active]
                     for entry in entries}
     chains = organisation_chains(
         {u for u in judge_units.values() if u} | {u for us in member_units.values() for u in us})
-    declared = {(entry_id, judge_id) for entry_id, judge_id in db.session.execute(
-        sa.select(DeclaredConflict.entry_id, DeclaredConflict.judge_id)
-        .where(DeclaredConflict.event_id.in_(event_ids)))}
     exclusions = {}
     for entry in entries:
         entry_id, units = entry.id, member_units[entry.id]

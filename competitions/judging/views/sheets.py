@@ -121,7 +121,7 @@ def score_sheet(event_id, blind_code):
     if submit:
         # Found before the commit, while the event and the judge are still loaded: this
         # transaction already sees the sheet just submitted.
-        onwards = _next_sheet_url(event, blind_code)
+        onwards = _next_sheet_url(event, blind_code, work.setting)
         db.session.commit()
         flash(_("Sheet %(code)s submitted.", code=blind_code), "success")
         return redirect(onwards, code=303)
@@ -140,10 +140,10 @@ def next_sheet(event_id):
     return redirect(_next_sheet_url(event, request.args.get("after", "")), code=303)
 
 
-def _next_sheet_url(event: Event, after: str) -> str:
+def _next_sheet_url(event: Event, after: str, setting=None) -> str:
     """The judge's next sheet still to submit (in blind-code order, wrapping round), so that
     marking goes on from the keyboard; the list once every sheet is in."""
-    code = marking.next_to_submit(current_user, event, after)
+    code = marking.next_to_submit(current_user, event, after, setting=setting)
     if code is None:
         return url_for("judging.my_sheets", event_id=event.id)
     return url_for("judging.score_sheet", event_id=event.id, blind_code=code)
