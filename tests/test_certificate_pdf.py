@@ -14,6 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from PIL import Image, ImageDraw
 
+from competitions.certificates import fonts
 from competitions.certificates.images import ImageRefused, check_png, stamp
 from competitions.certificates.pdf import (
     FIELDS,
@@ -25,7 +26,7 @@ from competitions.certificates.pdf import (
     render_certificate,
     wrap,
 )
-from competitions.certificates.qr import merged_rects, qr_matrix
+from competitions.certificates.qr import merged_rects, module_rows, qr_matrix
 
 URL = "https://certs.example.org/verify/2026-C-320100-000123-7?t=Xq3vT9kLm2Pa"
 EMPTY_FONTCONFIG = ('<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd">'
@@ -82,16 +83,33 @@ def certificate() -> bytes:
     return render_certificate(make_document(seals=(red_seal(), None)))
 
 
-@pytest.fixture(scope="module")
-def rendered(certificate, tmp_path_factory) -> Image.Image:
-    """The certificate rasterised by poppler with no system fonts: only embedded ones count."""
-    folder = tmp_path_factory.mktemp("render")
+def rasterise(pdf: bytes, folder) -> Image.Image:
+    """The first page rasterised by poppler with no system fonts: only embedded ones count."""
+    folder.mkdir(exist_ok=True)
     (folder / "fonts.conf").write_text(EMPTY_FONTCONFIG)
-    (folder / "certificate.pdf").write_bytes(certificate)
+    (folder / "certificate.pdf").write_bytes(pdf)
     env = os.environ | {"FONTCONFIG_FILE": str(folder / "fonts.conf")}
     subprocess.run(["pdftoppm", "-r", str(DPI), "-png", "-singlefile", "certificate.pdf", "page"],
                    cwd=folder, env=env, check=True, capture_output=True)
     return Image.open(folder / "page.png").convert("L")
+
+
+def holder_region(page: Image.Image) -> Image.Image:
+    box = FIELDS["holder"]
+    scale = DPI / 25.4
+    return page.crop((int(box.left * scale), int(box.top * scale),
+                      int((box.left + 40) * scale), int((box.top + box.height) * scale)))
+
+
+def pdftotext(pdf: bytes) -> str:
+    return subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True,
+                          check=True).stdout.decode()
+
+
+@pytest.fixture(scope="module")
+def rendered(certificate, tmp_path_factory) -> Image.Image:
+    """The certificate rasterised by poppler with no system fonts."""
+    return rasterise(certificate, tmp_path_factory.mktemp("render"))
 
 
 def test_certificate_text_is_extractable(certificate):
@@ -115,12 +133,39 @@ def test_fonts_are_embedded_as_truetype_subsets(certificate):
 
 
 def test_the_holder_prints_with_no_system_fonts(rendered):
-    box = FIELDS["holder"]
-    scale = DPI / 25.4
-    region = rendered.crop((int(box.left * scale), int(box.top * scale),
-                            int((box.left + 40) * scale), int((box.top + box.height) * scale)))
+    region = holder_region(rendered)
     assert region.getextrema()[0] < 80  # dark strokes of the name
     assert sum(region.histogram()[:128]) > 300
+
+
+def test_certificates_share_compressed_glyphs_yet_each_prints_its_own_name(tmp_path):
+    """The kai subset's glyphs are compressed once (fonts.deflate_font_file): the second
+    certificate reuses the fixed wording's, and still embeds, prints and reads as its own."""
+    fonts._deflated.cache_clear()
+    first = render_certificate(make_document(holder="张堃"))
+    reused = fonts._deflated.cache_info().hits
+    second = render_certificate(make_document(holder="李㛃"))
+    assert fonts._deflated.cache_info().hits - reused > 50  # of some 75 glyphs
+    assert "张堃：" in pdftotext(first) and "李㛃：" not in pdftotext(first)
+    assert "李㛃：" in pdftotext(second) and "张堃：" not in pdftotext(second)
+    assert "2026-C-320100-000123-7" in pdftotext(second)
+    names = [holder_region(rasterise(pdf, folder)) for pdf, folder
+             in [(first, tmp_path / "first"), (second, tmp_path / "second")]]
+    for region in names:
+        assert region.getextrema()[0] < 80 and sum(region.histogram()[:128]) > 300
+    assert names[0].tobytes() != names[1].tobytes()
+
+
+def test_the_kai_subset_holds_the_characters_drawn_not_all_of_ascii(certificate):
+    """Without reportlab's ASCII block (fonts.Face.ascii_block): codes 0 and 32 stay notdef
+    and space, the others go to the characters in order of first use."""
+    page_fonts = pypdf.PdfReader(io.BytesIO(certificate)).pages[0]["/Resources"]["/Font"]
+    kai, = [font for font in map(pypdf.generic.PdfObject.get_object, page_fonts.values())
+            if font["/Subtype"] == "/TrueType"]
+    doc = make_document()
+    drawn = set(doc.title + doc.holder + "：" + doc.body + "".join(doc.issuers) + doc.date_text
+                + "扫码验证证书编号" + doc.serial)
+    assert 33 <= kai["/LastChar"] + 1 <= len(drawn) + 2  # with the block: ~95 codes more
 
 
 def test_the_qr_code_scans_to_the_verification_url(rendered, tmp_path):
@@ -142,6 +187,12 @@ def test_qr_rectangles_cover_exactly_the_dark_modules_with_far_fewer_rects():
     assert covered == matrix
     dark = sum(map(sum, matrix))
     assert len(rects) < dark / 2
+
+
+def test_module_rows_are_the_matrix_as_bytes_and_merge_into_the_same_rectangles():
+    rows, matrix = module_rows(URL), qr_matrix(URL)
+    assert [list(map(bool, row)) for row in rows] == matrix and set(b"".join(rows)) == {0, 1}
+    assert merged_rects(rows) == merged_rects(matrix)
 
 
 def test_the_page_draws_the_qr_with_merged_rectangles(certificate):

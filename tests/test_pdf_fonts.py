@@ -5,8 +5,11 @@ about characters no shipped font has."""
 import io
 import os
 import subprocess
+import zlib
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image
 from pypdf import PdfReader
 from reportlab.pdfgen.canvas import Canvas
@@ -253,3 +256,59 @@ def test_the_subsetter_reads_the_glyph_table_as_a_view_and_embeds_the_same_bytes
     assert len(codes) >= 60
     for subset in (codes, codes[:5], [32]):
         assert viewed.makeSubset(subset) == copied.makeSubset(subset)
+
+
+# --- the kai subsets, compressed glyph by glyph ---------------------------------------------
+
+def kai_subset(text: str) -> bytes:
+    """The subset reportlab embeds for these characters (after notdef), in this order."""
+    face = fonts.pdfmetrics.getFont(font_name(KAI)).face
+    return face.makeSubset([0, *dict.fromkeys(map(ord, text))])
+
+
+@settings(max_examples=40, deadline=None)
+@given(face=st.sampled_from(sorted(fonts.FACES)),
+       picks=st.lists(st.integers(min_value=0), min_size=1, max_size=120, unique=True))
+def test_a_subset_deflated_by_parts_inflates_to_the_subset(face, picks):
+    font = fonts.pdfmetrics.getFont(font_name(face)).face
+    every = sorted(font.charToGlyph)
+    subset = font.makeSubset([0, *dict.fromkeys(every[pick % len(every)] for pick in picks)])
+    parts = fonts.font_file_parts(subset)
+    assert b"".join(part for part, _ in parts) == subset
+    assert sum(shared for _, shared in parts) >= 2  # a glyph or more and the name table
+    assert zlib.decompress(fonts.deflate_font_file(subset)) == subset
+
+
+def test_subsets_reuse_the_glyphs_they_share_and_make_the_bytes_a_cold_cache_makes():
+    fonts._deflated.cache_clear()
+    fonts.deflate_font_file(kai_subset("获奖证书张堃"))
+    before = fonts._deflated.cache_info()
+    warm = fonts.deflate_font_file(kai_subset("获奖证书李四"))
+    after = fonts._deflated.cache_info()
+    assert after.misses - before.misses == 2  # 李 and 四; notdef, 获奖证书 and the tables reused
+    assert after.hits - before.hits >= 5
+    fonts._deflated.cache_clear()
+    assert fonts.deflate_font_file(kai_subset("获奖证书李四")) == warm
+
+
+def test_the_cache_of_compressed_glyphs_is_bounded():
+    limit = fonts._deflated.cache_info().maxsize
+    assert limit is not None
+    for number in range(limit + 10):
+        fonts._deflated(number.to_bytes(4, "big"))
+    assert fonts._deflated.cache_info().currsize == limit
+    fonts._deflated.cache_clear()
+
+
+def test_only_the_kai_face_compresses_by_glyph_and_does_without_the_ascii_block():
+    """WenQuanYi's glyphs compress much worse one by one: its subsets stay compressed whole."""
+    for face, spec in fonts.FACES.items():
+        font = fonts.pdfmetrics.getFont(font_name(face))
+        assert ("addSubsetObjects" in vars(font.face)) == spec.glyphs_deflated_once == (face == KAI)
+        assert font._asciiReadable == spec.ascii_block == (face != KAI)
+
+
+def test_a_space_in_the_kai_face_keeps_code_32_for_word_spacing():
+    kai = fonts.pdfmetrics.getFont(font_name(KAI))
+    canvas = Canvas(io.BytesIO())
+    assert kai.splitString("张 三", canvas._doc) == [(0, bytes([1, 32, 2]))]

@@ -19,40 +19,41 @@ EC_LEVEL = "M"
 Run = tuple[int, int]  # first and one-past-last column of dark modules
 
 
-def qr_matrix(text: str) -> list[list[bool]]:
-    """The symbol's modules without the quiet zone, row 0 at the top; True is dark."""
+def module_rows(text: str) -> list[bytes]:
+    """The symbol's rows without the quiet zone, top first, one byte a module: 1 is dark."""
     barcode = zxingcpp.create_barcode(text, zxingcpp.BarcodeFormat.QRCode, ec_level=EC_LEVEL)
     image = barcode.to_image(scale=1, add_quiet_zones=False)
     width = image.shape[1]
-    pixels = bytes(memoryview(image)).translate(DARK)  # one byte per module, 1 is dark
-    return [list(map(bool, pixels[start:start + width]))
-            for start in range(0, len(pixels), width)]
+    pixels = bytes(memoryview(image)).translate(DARK)
+    return [pixels[start:start + width] for start in range(0, len(pixels), width)]
+
+
+def qr_matrix(text: str) -> list[list[bool]]:
+    """The symbol's modules without the quiet zone, row 0 at the top; True is dark."""
+    return [list(map(bool, row)) for row in module_rows(text)]
 
 
 DARK = bytes([1] + [0] * 255)  # zxing's pixels: 0 is a dark module, 255 a light one
 RUN = re.compile(rb"\x01+")
 
 
-def row_runs(row: list[bool]) -> list[Run]:
-    """The runs of dark modules in one row."""
-    return [match.span() for match in RUN.finditer(bytes(row))]
-
-
-def merged_rects(matrix: list[list[bool]]) -> list[tuple[int, int, int, int]]:
-    """Rectangles (column, row, width, height) in modules covering exactly the dark modules.
+def merged_rects(matrix: list[bytes] | list[list[bool]]) -> list[tuple[int, int, int, int]]:
+    """Rectangles (column, row, width, height) in modules covering exactly the dark modules of
+    `matrix` (rows of module_rows or of qr_matrix).
 
     Runs are merged across a row, then a run that repeats in the next row extends the rectangle
     above it downwards.
     """
     rects = []
-    open_runs: dict[Run, int] = {}  # run -> the row where its rectangle began
-    for row_index, row in enumerate(matrix + [[]]):  # the empty sentinel row closes every run
-        runs = set(row_runs(row))
-        for run in [run for run in open_runs if run not in runs]:
-            top = open_runs.pop(run)
-            rects.append((run[0], top, run[1] - run[0], row_index - top))
-        for run in runs:
-            open_runs.setdefault(run, row_index)
+    above: dict[Run, int] = {}  # the runs of the row above -> the row where each one began
+    for row_index, row in enumerate([*matrix, b""]):  # the empty row closes every run
+        here = {}
+        for match in RUN.finditer(bytes(row)):
+            run = match.span()
+            here[run] = above.pop(run, row_index)
+        for (start, end), top in above.items():  # runs that stop above this row
+            rects.append((start, top, end - start, row_index - top))
+        above = here
     return rects
 
 
@@ -61,8 +62,8 @@ def draw_qr(canvas, text: str, x: float, y: float, size: float) -> None:
 
     The quiet zone is painted white so that a patterned pre-printed sheet cannot break it.
     """
-    matrix = qr_matrix(text)
-    modules = len(matrix) + 2 * QUIET_ZONE
+    rows = module_rows(text)
+    modules = len(rows) + 2 * QUIET_ZONE
     unit = size / modules
     canvas.saveState()
     canvas.setFillColor(colors.white)
@@ -73,7 +74,7 @@ def draw_qr(canvas, text: str, x: float, y: float, size: float) -> None:
     # object would format each coordinate as a float (most of the drawing time).
     canvas.transform(unit, 0, 0, -unit, x + QUIET_ZONE * unit, y + size - QUIET_ZONE * unit)
     operators = [f"{col} {row} {width} {height} re" for col, row, width, height
-                 in merged_rects(matrix)]
+                 in merged_rects(rows)]
     operators.append("f")
     canvas._code.append("\n".join(operators))
     canvas.restoreState()
