@@ -7,10 +7,12 @@ import tempfile
 import uuid
 from pathlib import Path
 
+import jinja2
 import pytest
 import sqlalchemy as sa
 from flask import g
 from sqlalchemy.engine import make_url
+from werkzeug.routing.rules import Rule
 from werkzeug.security import generate_password_hash
 
 from competitions import create_app
@@ -120,13 +122,83 @@ def sqlite_template(tmp_path_factory):
     return path
 
 
+@pytest.fixture(scope="session")
+def sqlite_path(tmp_path_factory) -> Path:
+    """Where each SQLite test's database lies: one path per worker, so that its engine (and
+    the statements it has compiled) serves every test; each test copies the schema there."""
+    return tmp_path_factory.mktemp("database") / "test.sqlite"
+
+
 @pytest.fixture
-def database_url(backend, tmp_path, request):
+def database_url(backend, request):
     if backend == "sqlite":
-        path = tmp_path / "test.sqlite"
+        path = request.getfixturevalue("sqlite_path")
         shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
         return f"sqlite:///{path}"
     return request.getfixturevalue("postgres_url")
+
+
+# --- what every test's new app would build again --------------------------------------------
+# Each test builds its own app: a third of a client test's time went on werkzeug compiling a
+# URL builder for each of ~170 routes, and a sixth on Jinja compiling the same templates again.
+# Both depend only on their source, so the tests' process keeps them once.
+
+_url_builders: dict[tuple, object] = {}
+
+
+def _cached_builder(rule: Rule, append_unknown: bool = True):
+    """werkzeug's URL builder for `rule`, compiled once per process. The generated function
+    takes the rule as its first argument and reads converters and query encoding from it when
+    called; what it is compiled from is the rule's trace (its static and dynamic parts). Rules
+    with defaults fold converted values in, so they are compiled as werkzeug does."""
+    if rule.defaults:
+        return _compile_builder(rule, append_unknown)
+    key = (rule.rule, tuple(rule._trace), append_unknown)
+    builder = _url_builders.get(key)
+    if builder is None:
+        builder = _url_builders[key] = _compile_builder(rule, append_unknown)
+    return builder
+
+
+_compile_builder = Rule._compile_builder
+Rule._compile_builder = _cached_builder
+
+
+class SharedBytecodeCache(jinja2.BytecodeCache):
+    """Compiled templates kept in memory for every app of the process; Jinja checks each
+    against its source's checksum before using it."""
+
+    def __init__(self):
+        self.code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket):
+        if bucket.key in self.code:
+            bucket.bytecode_from_string(self.code[bucket.key])
+
+    def dump_bytecode(self, bucket):
+        self.code[bucket.key] = bucket.bytecode_to_string()
+
+
+TEMPLATE_CODE = SharedBytecodeCache()
+
+_engines: dict[tuple, sa.Engine] = {}
+
+
+def _shared_engine(bind_key, options: dict, app) -> sa.Engine:
+    """One engine per database URL and options in the process, whatever app asks: each engine
+    compiles every statement afresh, which was a third of a client test's time. The app
+    fixture disposes of its pooled connections after each test, as before; listeners the
+    tests add to it, they remove."""
+    key = tuple(sorted((name, value.render_as_string(hide_password=False)
+                        if isinstance(value, sa.URL) else repr(value))
+                       for name, value in options.items()))
+    engine = _engines.get(key)
+    if engine is None:
+        engine = _engines[key] = sa.engine_from_config(options, prefix="")
+    return engine
+
+
+db._make_engine = _shared_engine
 
 
 def make_test_app(database_url, **overrides):
@@ -139,7 +211,9 @@ def make_test_app(database_url, **overrides):
         "AUDIT_CHECKPOINT_PATH": os.devnull,
     }
     config.update(overrides)
-    return create_app(config)
+    app = create_app(config)
+    app.jinja_env.bytecode_cache = TEMPLATE_CODE
+    return app
 
 
 @pytest.fixture
