@@ -5,13 +5,16 @@ import os
 import shutil
 import tempfile
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 
 import jinja2
 import pytest
 import sqlalchemy as sa
 from flask import g
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm.state import InstanceState
 from werkzeug.routing.rules import Rule
 from werkzeug.security import generate_password_hash
 
@@ -269,40 +272,101 @@ def empty_every_table() -> str:
         "start_value, false) FROM pg_sequences WHERE schemaname = current_schema()")
 
 
-# --- the demo data, seeded once per worker and database ----------------------------------
+# --- rows built once per worker and database, then restored ----------------------------------
 
-_demo_copies: dict[str, tuple[object, bytes]] = {}  # backend → (its copy, audit checkpoints)
+_built: dict[tuple[str, str], tuple[object, object, bytes]] = {}  # (name, backend) → saved
 
 
 @pytest.fixture
-def demo_data(app, backend, owner_engine, database_url, tmp_path):
-    """The demo data (demo.seed), committed. The first test of a worker and database seeds it
-    (several seconds) and keeps a copy: of the SQLite file, or of every PostgreSQL row and
-    sequence; later tests get the copy back in a fraction of that, with the audit checkpoints
-    the seeding wrote."""
+def built_once(app, backend, owner_engine, database_url):
+    """built_once(name, build) → build()'s value, its rows committed.
+
+    The first test of a worker and database to ask for `name` builds it on its empty database,
+    then keeps a copy of every row (the SQLite file, or every PostgreSQL row and sequence) and
+    of the audit checkpoints it wrote. Later tests asking for `name` on an empty database get
+    the copy back in a fraction of the time, and a value of the same shape whose records are
+    read afresh from it (`_frozen`, `_thawed`). `build` may name what it makes through the
+    factories' counter: the copy keeps the names the first build drew."""
+    checkpoints = Path(app.config["AUDIT_CHECKPOINT_PATH"])
+
+    def once(name: str, build):
+        saved = _built.get((name, backend))
+        if saved is None:
+            value = _frozen(build(), {})
+            db.session.commit()
+            db.session.remove()
+            db.engine.dispose()
+            if backend == "sqlite":
+                copy = Path(make_url(database_url).database).with_name(f"built-{name}.sqlite")
+                shutil.copyfile(make_url(database_url).database, copy)
+            else:
+                copy = _pg_rows(owner_engine)
+            written = checkpoints.read_bytes() if checkpoints.exists() else b""
+            _built[(name, backend)] = value, copy, written
+        else:
+            value, copy, written = saved
+            db.session.remove()
+            db.engine.dispose()
+            if backend == "sqlite":
+                shutil.copyfile(copy, make_url(database_url).database)
+            else:
+                _restore_pg_rows(owner_engine, copy)
+            checkpoints.write_bytes(written)
+        return _thawed(value, {})
+
+    return once
+
+
+@dataclass(frozen=True)
+class _Record:
+    """A stored record in a built value: its class and primary key."""
+    model: type
+    key: tuple
+
+
+def _frozen(value, memo: dict):
+    """`value` with every stored record replaced by its _Record."""
+    def as_record(item):
+        state = sa.inspect(item, raiseerr=False)
+        if not isinstance(state, InstanceState):
+            return item
+        db.session.flush()  # a pending record gets its key
+        return _Record(state.class_, state.identity)
+    return _rebuilt(value, as_record, memo)
+
+
+def _thawed(value, memo: dict):
+    """_frozen's inverse: each _Record read from the database as it is now."""
+    return _rebuilt(value, lambda item: db.session.get(item.model, item.key)
+                    if isinstance(item, _Record) else item, memo)
+
+
+def _rebuilt(value, convert, memo: dict):
+    """`value` with `convert` applied to each item, through lists, tuples, sets, dicts and the
+    tests' own objects (MarkingSetup, Tree, SimpleNamespace), copied; the rest as it is."""
+    if id(value) in memo:
+        return memo[id(value)]
+    converted = convert(value)
+    if converted is not value:
+        return converted
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return type(value)(_rebuilt(item, convert, memo) for item in value)
+    if isinstance(value, dict):
+        return {_rebuilt(k, convert, memo): _rebuilt(v, convert, memo) for k, v in value.items()}
+    if isinstance(value, SimpleNamespace) or type(value).__module__.startswith("tests."):
+        copy = memo[id(value)] = type(value).__new__(type(value))
+        copy.__dict__.update({k: _rebuilt(v, convert, memo) for k, v in vars(value).items()})
+        return copy
+    return value
+
+
+@pytest.fixture
+def demo_data(built_once):
+    """The demo data (demo.seed), committed: seeded by the first test of a worker and database
+    (several seconds), copied back for the others."""
     from competitions import demo
 
-    checkpoints = Path(app.config["AUDIT_CHECKPOINT_PATH"])
-    saved = _demo_copies.get(backend)
-    if saved is None:
-        demo.seed(echo=lambda *args: None)
-        db.session.commit()
-        if backend == "sqlite":
-            db.engine.dispose()
-            copy = tmp_path.parent / "demo.sqlite"  # beside this worker's tests' directories
-            shutil.copyfile(make_url(database_url).database, copy)
-        else:
-            copy = _pg_rows(owner_engine)
-        _demo_copies[backend] = (copy, checkpoints.read_bytes() if checkpoints.exists() else b"")
-        return
-    copy, written = saved
-    db.session.remove()
-    db.engine.dispose()
-    if backend == "sqlite":
-        shutil.copyfile(copy, make_url(database_url).database)
-    else:
-        _restore_pg_rows(owner_engine, copy)
-    checkpoints.write_bytes(written)
+    built_once("demo", lambda: demo.seed(echo=lambda *args: None))
 
 
 def _pg_rows(engine) -> tuple[dict, list]:
@@ -320,6 +384,7 @@ def _restore_pg_rows(engine, copy) -> None:
     rows, sequences = copy
     with engine.begin() as conn:
         conn.execute(sa.text("SET LOCAL session_replication_role = replica"))  # triggers, FKs
+        conn.exec_driver_sql(empty_every_table())  # whatever the test's fixtures wrote first
         for table in db.metadata.sorted_tables:
             if rows[table.name]:
                 conn.execute(table.insert(), rows[table.name])

@@ -2,7 +2,8 @@
 record, on SQLite and PostgreSQL, and `flask audit verify --checkpoints` finding every one,
 naming the first bad entry or the state that differs.
 
-One realistic history is built for each case: a drawn event marked by its judges, a theory
+One realistic history (built once per worker and database, its rows restored for each case;
+conftest.built_once): a drawn event marked by its judges, a theory
 score imported, signed off, decrypted, published (checkpoint), appealed and the appeal
 dismissed, finalised (checkpoint) with titles recommended and one approved, and a worker's
 profile edited. The attacker then works as the database owner (the triggers dropped where the
@@ -14,6 +15,7 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from flask import current_app
 
 from competitions.audit.models import AuditEntry, AuditHead
 from competitions.audit.services import canonical_json, legacy_hash, record
@@ -23,14 +25,22 @@ from competitions.registration.models import Worker
 from competitions.registration.services import WorkerDetails, update_worker
 from competitions.results import honours_rules, lifecycle
 from competitions.results.models import Appeal, TitleAward
-from tests.factories import MarkingSetup, make_entry, make_event
+from tests.factories import MarkingSetup, Tree, make_entry, make_event
 
 A1, B1, T1 = [30, 30, 20, 40], [50, 40, 60, 40], [80, 90, 70, 88]
 
 
 @pytest.fixture
-def story(tree, app):
-    setup = MarkingSetup(tree).with_results_officials()
+def story(app, built_once):
+    """A published, appealed and finalised event with an approved title, built once per worker
+    and database (conftest.built_once); each test gets its rows and checkpoints afresh."""
+    setup = built_once("audit-story", build_story)
+    setup.checkpoints = app.config["AUDIT_CHECKPOINT_PATH"]
+    return setup
+
+
+def build_story():
+    setup = MarkingSetup(Tree()).with_results_officials()
     setup.competition.title_rules = [["city_ladder", {}]]
     worker = setup.workers[0]
     update_worker(setup.organiser, worker, WorkerDetails(
@@ -48,8 +58,8 @@ def story(tree, app):
     db.session.commit()
     setup.appeal, setup.award = appeal, award
     setup.chain = f"event:{setup.event.id}"
-    setup.checkpoints = app.config["AUDIT_CHECKPOINT_PATH"]
-    result = verify(app, setup)
+    setup.checkpoints = current_app.config["AUDIT_CHECKPOINT_PATH"]
+    result = verify(current_app, setup)
     assert result.exit_code == 0, result.output
     assert "agrees with 2 signed checkpoints" in result.output
     return setup

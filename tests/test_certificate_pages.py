@@ -24,7 +24,7 @@ from competitions.certificates.models import (
 from competitions.database import utcnow
 from competitions.extensions import db
 from competitions.results import lifecycle
-from tests.factories import MarkingSetup, make_organiser, make_user, make_worker
+from tests.factories import MarkingSetup, Tree, make_organiser, make_user, make_worker
 from tests.test_results import A1, B1, T1
 
 
@@ -38,11 +38,30 @@ def _finalise(setup):
 
 
 @pytest.fixture
-def setup(tree):
-    setup = MarkingSetup(tree).with_results_officials()
+def setup(built_once):
+    """A finalised event with its certificates; built once per worker and database
+    (conftest.built_once), its rows restored for each test."""
+    return built_once("certificate-pages", build_setup)
+
+
+@pytest.fixture
+def tree(setup):
+    return setup.tree
+
+
+@pytest.fixture
+def bare_tree(app):
+    """The organisations alone, for the tests that build their own event."""
+    tree = Tree()
+    db.session.commit()
+    return tree
+
+
+def build_setup():
+    setup = MarkingSetup(Tree()).with_results_officials()
     setup.champion = make_user("champion")  # 陈美玲, first: gold
     setup.workers[3].user = setup.champion
-    tree.city.region_code = "320100"
+    setup.tree.city.region_code = "320100"
     _finalise(setup)
     return setup
 
@@ -252,8 +271,8 @@ def test_the_settings_choose_kinds_issuers_and_offsets(client, setup, tree, logi
 
 # --- the command line -----------------------------------------------------------------------
 
-def test_the_cli_issues_and_exports_a_competition(app, tree, tmp_path):
-    setup = MarkingSetup(tree).with_results_officials()
+def test_the_cli_issues_and_exports_a_competition(app, bare_tree, tmp_path):
+    setup = MarkingSetup(bare_tree).with_results_officials()
     setup.competition.certificate_settings = {"kinds": []}
     _finalise(setup)
     assert db.session.scalar(sa.select(sa.func.count(Certificate.id))) == 0
@@ -307,7 +326,9 @@ def test_the_holders_dashboard_points_to_their_certificates(client, setup, login
     assert "证书" in note and "/certificates/mine" in note
 
 
-def test_an_organiser_records_the_region_code_and_a_wrong_one_is_named(client, tree, login_as):
+def test_an_organiser_records_the_region_code_and_a_wrong_one_is_named(client, bare_tree,
+                                                                        login_as):
+    tree = bare_tree
     organiser = make_organiser(tree.city)
     db.session.commit()
     login_as(organiser)

@@ -23,6 +23,7 @@ from competitions.judging.models import (
 )
 from competitions.registration.draw import draw_event
 from tests.factories import (
+    Tree,
     make_admin,
     make_competition,
     make_entry,
@@ -45,9 +46,15 @@ def english(client):
 
 
 @pytest.fixture
-def setup(tree):
+def setup(built_once):
     """A drawn city event in scoring: two judgement criteria with a panel of three, and one
-    measurement criterion that the report must leave out."""
+    measurement criterion that the report must leave out. Built once per worker and database
+    (conftest.built_once), restored for each test."""
+    return built_once("consistency-views", build_setup)
+
+
+def build_setup():
+    tree = Tree()
     organiser = make_organiser(tree.city, "nj_organiser")
     competition = make_competition(tree.city, state=CompetitionState.REVIEW)
     event = make_event(competition, quota_per_org=None)

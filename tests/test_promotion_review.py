@@ -31,11 +31,17 @@ CERTIFICATE = "Y000032000123262000001"  # level digit 2: 技师
 
 
 @pytest.fixture
-def setup(tree):
+def setup(built_once):
     """A finalised city event under national_class1_2015: four entrants, all 中级工 in 焊工 and
-    all in the top five, so each is eligible for 技师. The provincial HR bureau covers it."""
-    from tests.factories import MarkingSetup
+    all in the top five, so each is eligible for 技师. The provincial HR bureau covers it.
+    Built once per worker and database (conftest.built_once), restored for each test."""
+    return built_once("promotion-review", build_setup)
 
+
+def build_setup():
+    from tests.factories import MarkingSetup, Tree
+
+    tree = Tree()
     setup = MarkingSetup(tree).with_results_officials()
     setup.competition.promotion_rules = preset("national_class1_2015").to_json()
     for worker in setup.workers:

@@ -24,6 +24,7 @@ from competitions.results.models import Appeal, AppealStatus, TitleAward, TitleS
 from tests.conftest import login
 from tests.factories import (
     MarkingSetup,
+    Tree,
     make_admin,
     make_competition,
     make_event,
@@ -36,11 +37,16 @@ NAMES = ["王大明", "李小红", "赵志强", "陈美玲"]
 
 
 @pytest.fixture
-def setup(tree):
-    setup = MarkingSetup(tree).with_results_officials()
-    setup.outsider = make_organiser(tree.other_city, "suzhou_organiser")
+def setup(built_once):
+    """Built once per worker and database (conftest.built_once), its rows restored for each
+    test."""
+    return built_once("results-views", build_setup)
+
+
+def build_setup():
+    setup = MarkingSetup(Tree()).with_results_officials()
+    setup.outsider = make_organiser(setup.tree.other_city, "suzhou_organiser")
     setup.admin = make_admin()
-    db.session.commit()
     return setup
 
 

@@ -26,6 +26,7 @@ from competitions.results.honours import HonourTitle
 from competitions.results.models import Result, TitleAward, TitleState
 from tests.factories import (
     MarkingSetup,
+    Tree,
     make_competition,
     make_entry,
     make_event,
@@ -40,9 +41,15 @@ DOCUMENT_NO = "宁人社〔2027〕12号"
 
 
 @pytest.fixture
-def data(tree):
+def data(built_once):
     """陈美玲 wins the city final (2027, gold: a certificate, a title, a promotion, and a
-    nomination to the province), then comes second at the province (2028, silver)."""
+    nomination to the province), then comes second at the province (2028, silver). Built once
+    per worker and database (conftest.built_once), restored for each test."""
+    return built_once("worker-record", build_data)
+
+
+def build_data():
+    tree = Tree()
     province = make_competition(tree.province, name=PROVINCE_NAME, tier=Tier.PROVINCIAL,
                                 starts_on=date(2028, 5, 10))
     province_event = make_event(province)
