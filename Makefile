@@ -36,7 +36,7 @@ reset-demo: $(RUN_STAMP) $(MO_FILES) instance/secret_key instance/audit_key inst
 # In parallel (pytest-xdist): three workers suit two cores, as the PostgreSQL tests wait on the
 # server; PYTEST_XDIST="-n auto" takes one a core. `make test PYTEST_ARGS=tests/test_x.py` runs a
 # subset; `make test PYTEST_XDIST=` (or PYTEST_ARGS="-n 0") runs serially.
-PYTEST_XDIST ?= -n 3
+PYTEST_XDIST ?= -n 3 --dist worksteal
 test: $(DEV_STAMP) $(MO_FILES)
 	$(VENV)/bin/pytest $(PYTEST_XDIST) $(PYTEST_ARGS)
 

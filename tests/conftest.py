@@ -27,6 +27,10 @@ from tests import factories
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
+# The page sweeps (every page as every role) check what pages render, whichever database holds
+# the rows: they run once, on PostgreSQL when it is given (production's), else on SQLite.
+# Services, and each page's own tests, run on both.
+one_database = pytest.mark.parametrize("backend", BACKENDS[-1:])
 RAM_DISK = "/dev/shm"
 
 

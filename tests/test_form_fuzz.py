@@ -39,8 +39,10 @@ from competitions.promotion.worker_levels import set_level
 from competitions.registration.models import EntryStatus, Nomination
 from competitions.results import lifecycle
 from competitions.text_rules import find_text_problem
+from tests.conftest import one_database
 from tests.factories import (
     MarkingSetup,
+    Tree,
     make_admin,
     make_competition,
     make_enterprise,
@@ -202,7 +204,14 @@ def finished(tree) -> MarkingSetup:
 
 
 @pytest.fixture
-def world(tree):
+def world(built_once):
+    """A competition at every stage, with the people who act on each; built once per worker and
+    database (conftest.built_once), its rows restored for each role's fuzz."""
+    return built_once("form-fuzz-world", build_world)
+
+
+def build_world():
+    tree = Tree()
     admin = make_admin()
     organiser = make_organiser(tree.city, "nj_organiser")
     worker = make_user("worker", email="worker@example.cn")
@@ -421,6 +430,7 @@ def forms_of(app, world, role) -> tuple:
     return client, list(discover(client, world.pages).values())
 
 
+@one_database
 def test_the_pages_offer_a_form_for_every_post_route(app, world):
     reached = {endpoint_of(app, form["action"])
                for role in ROLES for form in forms_of(app, world, role)[1]}

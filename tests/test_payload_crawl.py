@@ -42,7 +42,7 @@ from competitions.promotion.models import Occupation
 from competitions.registration.imports import HEADERS
 from competitions.registration.models import Entry, ImportBatch, Nomination, Worker
 from competitions.results.models import Appeal, Result, TitleAward
-from tests.conftest import login
+from tests.conftest import login, one_database
 from tests.factories import make_xlsx
 
 # --- payloads -------------------------------------------------------------------------------
@@ -347,6 +347,7 @@ def hostile_demo(app, demo_data):
     return fill_every_free_text_field()
 
 
+@one_database
 def test_no_page_shows_a_payload_as_markup_to_any_role(app, hostile_demo, backend):
     started = time.monotonic()
     urls = with_queries(seed_urls(app, seed_values()), hostile_demo)

@@ -21,7 +21,7 @@ from competitions.judging import score_import, signoff
 from competitions.notifications.services import notify, render
 from competitions.registration.models import Entry, EntryStatus
 from competitions.results import lifecycle
-from tests.conftest import login
+from tests.conftest import login, one_database
 from tests.factories import (
     MarkingSetup,
     make_admin,
@@ -306,6 +306,7 @@ class FormTags(HTMLParser):
 ROLES = ["anonymous", "worker", "admin", "chief", "judge", "entrant", "signed_chief"]
 
 
+@one_database
 def test_no_form_on_the_main_pages_leaves_checking_to_the_browser(app, world):  # noqa: F811
     """A browser's own bubbles ("Please fill out this field") come in its language, not the
     page's: every form is `novalidate` and the server's messages are shown beside the fields."""
