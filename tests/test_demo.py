@@ -370,3 +370,33 @@ def test_the_demo_tells_a_consistent_story_on_whatever_day_it_is_loaded(app, day
                                     for d in drills)
     assert {o.workforce_year for o in db.session.scalars(sa.select(Organisation))} == {
         None, day.year - 1}
+
+
+def test_the_demo_draws_the_same_codes_on_every_load(tree):
+    """The demo's draws are seeded by the event (a real draw uses the secure generator): the
+    blind codes order the judges' sheets and so the demo's marks, its winners and who holds a
+    certificate, which must not change from one load to the next."""
+    from competitions.contests.models import CompetitionState
+    from competitions.demo import judging as demo_judging
+    from competitions.registration import draw
+    from tests.factories import (
+        make_competition,
+        make_entry,
+        make_event,
+        make_organiser,
+        make_worker,
+    )
+
+    organiser = make_organiser(tree.city)
+    event = make_event(make_competition(tree.city, state=CompetitionState.REVIEW))
+    entries = [make_entry(event, make_worker(tree.firm, name=f"选手{i}")) for i in range(8)]
+
+    def codes():
+        return [(e.entry_number, e.checkin_code, e.blind_code) for e in entries]
+
+    demo_judging.draw_event(organiser, event)
+    first = codes()
+    draw.draw_event(organiser, event)  # the secure generator: a draw of its own
+    assert codes() != first
+    demo_judging.draw_event(organiser, event)  # drawn again, as on the next load
+    assert codes() == first

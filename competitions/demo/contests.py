@@ -12,6 +12,7 @@ from competitions.accounts.models import Role, User
 from competitions.accounts.services import create_user, grant_role
 from competitions.contests import services as contests
 from competitions.contests.models import Competition, CompetitionClass, EventGroup
+from competitions.demo import judging as demo_judging
 from competitions.demo.judging import seed_judging
 from competitions.demo.results import seed_results
 from competitions.demo.timeline import NANJING_VENUE, TIMELINE, Timeline
@@ -19,7 +20,7 @@ from competitions.errors import DomainError
 from competitions.extensions import db
 from competitions.organisations.models import Organisation, Tier
 from competitions.promotion.models import Occupation
-from competitions.registration import draw, entries
+from competitions.registration import entries
 from competitions.registration.models import Worker
 
 # The names carry the year each contest starts in, which depends on the day of loading.
@@ -100,7 +101,7 @@ def seed_competitions(created: dict, password: str, timeline: Timeline = TIMELIN
         entries.withdraw(nj, others[3], reason="本人因工作安排申请退赛")
     contests.transition(nj, city, "close_registration")
     welding.checkin_at, welding.venue = timeline.checkin(city.starts_on), NANJING_VENUE
-    draw.draw_event(nj, welding)
+    demo_judging.draw_event(nj, welding)
     officer = create_user(None, username=ENCRYPTION_OFFICER[0], password=password,
                           display_name=ENCRYPTION_OFFICER[1])
     grant_role(nj, officer, Role.ENCRYPTION_OFFICER, competition_id=city.id)

@@ -6,6 +6,7 @@ reserve judge05 steps in. Most sheets are submitted; one panel disagrees widely,
 sheets are still drafts, so the chief judge (judge01) has something to follow up.
 """
 
+import random
 from decimal import Decimal as D
 
 import sqlalchemy as sa
@@ -16,6 +17,7 @@ from competitions.extensions import db
 from competitions.judging import flags, marking, panels, services, signoff
 from competitions.judging.models import Aggregation, ComponentKind, CriterionKind
 from competitions.organisations.models import Organisation
+from competitions.registration import draw
 
 # (username, role, unit)
 OFFICIALS = [
@@ -103,3 +105,12 @@ def accept_flags(chief, event) -> None:
     for flag in signoff.overview(event).unresolved:
         flags.accept_flag(chief, event, entries[flag.cell.entry_id], flag.cell.criterion,
                           "经裁判组合议，评分差异有现场记录为据，维持原评分。")
+
+
+def draw_event(actor, event) -> None:
+    """The event's draw from a generator seeded with its competition and occupation, so that the
+    demo tells the same story on every load: the blind codes order each judge's sheets, and so
+    the marks `mark` gives, and so who wins and holds a certificate. A real draw uses the
+    system's secure generator (registration/draw.py)."""
+    seed = f"{event.competition.name} {event.occupation.name}"
+    draw.draw_event(actor, event, rng=random.Random(seed))

@@ -59,7 +59,7 @@ def _registered(helpers, provincial, timeline):
     _welding_levels_recorded(field, welding.occupation)
     contests.transition(nj, contest, "close_registration")
     welding.checkin_at, welding.venue = timeline.checkin(contest.starts_on), NANJING_VENUE
-    draw.draw_event(nj, welding)
+    demo_judging.draw_event(nj, welding)
     officer, arbitrator = _user("nj_jiami"), _user("nj_zhongcai")
     grant_role(nj, officer, Role.ENCRYPTION_OFFICER, competition_id=contest.id)
     grant_role(nj, arbitrator, Role.ARBITRATOR, competition_id=contest.id)
