@@ -1,4 +1,4 @@
-"""Fixtures of the HTTP benchmarks, bulk-inserted (competitions/scale/bulk.py) beside
+"""Fixtures of the HTTP benchmarks, bulk-inserted (competitions/bulk.py) beside
 whatever the database holds: events being marked, with their judges (mark_save), and a
 competition open for registration with a thousand workers' accounts (entry_burst).
 
@@ -25,6 +25,7 @@ import sqlalchemy as sa
 from werkzeug.security import generate_password_hash
 
 from competitions.accounts.models import Role, RoleGrant, User
+from competitions.bulk import Ids, Writer
 from competitions.contests.models import (
     DEFAULT_AWARD_CONFIG,
     Competition,
@@ -43,7 +44,6 @@ from competitions.promotion.models import Occupation
 from competitions.registration.draw import draw_event
 from competitions.registration.models import Entry, EntryMember, EntryStatus, Worker
 from competitions.registration.sex import Sex
-from competitions.scale.bulk import Ids, Writer
 from competitions.scale.identity import IdNumbers, birth_date_of
 from competitions.scale.people import person_name
 

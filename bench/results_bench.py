@@ -55,6 +55,7 @@ from scratch import scratch_postgres  # bench/scratch.py
 
 from competitions import create_app  # noqa: E402
 from competitions.accounts.models import Role, RoleGrant, User  # noqa: E402
+from competitions.bulk import Ids, Writer  # noqa: E402
 from competitions.contests.models import (  # noqa: E402
     Competition,
     CompetitionState,
@@ -71,7 +72,6 @@ from competitions.promotion.models import Occupation  # noqa: E402
 from competitions.registration.models import Worker  # noqa: E402
 from competitions.registration.sex import Sex  # noqa: E402
 from competitions.results import lifecycle, services  # noqa: E402
-from competitions.scale.bulk import Ids, Writer  # noqa: E402
 from competitions.scale.judged import (  # noqa: E402
     ComponentSpec,
     CriterionSpec,

@@ -1,16 +1,16 @@
-"""scale.bulk.insert_rows: COPY on PostgreSQL, executemany elsewhere, storing what Core's
+"""bulk.insert_rows: COPY on PostgreSQL, executemany elsewhere, storing what Core's
 INSERT of the same rows stores (the registration import and the scale seeds use it)."""
 
 from datetime import date
 
 import sqlalchemy as sa
 
+from competitions.bulk import Ids, insert_rows
 from competitions.contests.models import EventGroup
 from competitions.extensions import db
 from competitions.notifications.models import Notification
 from competitions.registration.models import Entry, EntryStatus, Worker
 from competitions.registration.sex import Sex
-from competitions.scale.bulk import Ids, insert_rows
 from tests.factories import make_competition, make_event, make_user
 
 NOT_COMPARED = {"id", "id_number", "created_at", "updated_at"}  # unique, or the clock's

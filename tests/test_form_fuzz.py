@@ -354,14 +354,16 @@ def snapshot() -> dict:
     """Every row of every table, as committed (but a session's last activity)."""
     db.session.rollback()
     connection = db.session.connection()
-    return {name: connection.exec_driver_sql(sql).all() for name, sql in snapshot_queries()}
+    return {name: connection.exec_driver_sql(sql).all()
+            for name, sql in snapshot_queries(db.engine.dialect)}
 
 
 @functools.cache
-def snapshot_queries() -> list[tuple[str, str]]:
-    """(table, SELECT) for every table: its columns, ordered by its key, as the driver returns
-    them (the fuzz takes hundreds of snapshots: no ORM rows, no sorting in Python)."""
-    quote = db.engine.dialect.identifier_preparer.quote
+def snapshot_queries(dialect) -> list[tuple[str, str]]:
+    """(table, SELECT) for every table in `dialect`'s quoting: its columns, ordered by its key,
+    as the driver returns them (the fuzz takes hundreds of snapshots: no ORM rows, no sorting
+    in Python)."""
+    quote = dialect.identifier_preparer.quote
     queries = []
     for table in db.metadata.sorted_tables:
         columns = [c for c in table.columns if (table.name, c.name) not in ACTIVITY]

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from competitions.accounts.models import Role
 from competitions.audit.services import record
+from competitions.bulk import insert_rows
 from competitions.collector import collector_paused
 from competitions.contests.models import Competition, Event, EventStage
 from competitions.database import utcnow
@@ -29,7 +30,6 @@ from competitions.promotion.models import EligibilityStatus, PromotionEligibilit
 from competitions.promotion.worker_levels import levels_in, set_level
 from competitions.registration.models import Entry, EntryMember, Worker
 from competitions.results.models import Result
-from competitions.scale.bulk import insert_rows
 
 
 class PromotionRefused(DomainError):

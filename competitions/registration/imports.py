@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from competitions.audit.keys import keyed_digest
 from competitions.audit.services import record
+from competitions.bulk import Ids, insert_rows
 from competitions.contests.models import Event
 from competitions.database import utcnow
 from competitions.errors import PermissionDenied
@@ -45,7 +46,6 @@ from competitions.registration.models import (
     WorkerTitle,
 )
 from competitions.registration.services import CERTIFICATE_RE, InvalidWorker, normalise_phone
-from competitions.scale.bulk import Ids, insert_rows
 from competitions.spreadsheets import pipeline
 from competitions.spreadsheets.pipeline import (  # noqa: F401  (re-exported)
     MAX_FILE_BYTES,

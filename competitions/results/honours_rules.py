@@ -33,14 +33,11 @@ def recommend_titles(actor, event: Event) -> list[TitleAward]:
     titled = []  # (entry, rank, [(rule, title), …]) of the results some rule gives a title
     for entry_id, rank, awards in results:
         awards = [Award(a) for a in awards or ()]
-        # Most results earn no title under any rule: asked once, the rules say so together.
-        if not titles.titles_for_all(competition.title_rules, rank=rank, awards=awards,
-                                     **facts):
-            continue
-        titled.append((entry_id, rank, [
-            (rule_name, title) for rule_name, options in competition.title_rules
-            for title in titles.titles_for_all([(rule_name, options)], rank=rank,
-                                               awards=awards, **facts)]))
+        found = [(rule_name, title) for rule_name, options in competition.title_rules
+                 for title in titles.titles_for_all([(rule_name, options)], rank=rank,
+                                                    awards=awards, **facts)]
+        if found:
+            titled.append((entry_id, rank, found))
     members = _active_members([entry_id for entry_id, _rank, _found in titled])
     proposals = [((worker_id, title), rule_name, rank) for entry_id, rank, found in titled
                  for rule_name, title in found for worker_id in members.get(entry_id, ())]

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
+from competitions.bulk import insert_rows
 from competitions.collector import collector_paused
 from competitions.contests.models import Competition, Event, EventStage
 from competitions.database import utcnow
@@ -21,7 +22,6 @@ from competitions.results.award_plans import AwardConfig, AwardPlan, Decision, p
 from competitions.results.awards import Award
 from competitions.results.marks import event_marks
 from competitions.results.models import Result
-from competitions.scale.bulk import insert_rows
 
 # Stages from which an event's marks are final enough to compute results from.
 RESULT_STAGES = (EventStage.SIGNED_OFF, EventStage.DECRYPTED, EventStage.PUBLISHED,

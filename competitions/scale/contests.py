@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
+from competitions.bulk import Ids, Writer
 from competitions.contests.models import (
     DEFAULT_AWARD_CONFIG,
     Competition,
@@ -32,7 +33,6 @@ from competitions.registration.models import (
 from competitions.results.award_plans import AwardConfig, plan_awards
 from competitions.results.honours import HonourTitle
 from competitions.results.models import Result, TitleAward, TitleState
-from competitions.scale.bulk import Ids, Writer
 from competitions.scale.people import Workforce
 from competitions.scale.tree import Unit, walk
 

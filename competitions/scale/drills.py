@@ -6,8 +6,8 @@ from __future__ import annotations
 import random
 from datetime import date, datetime, time, timedelta
 
+from competitions.bulk import Ids, Writer
 from competitions.contests.models import Drill, DrillPlace
-from competitions.scale.bulk import Ids, Writer
 from competitions.scale.people import Workforce
 from competitions.scale.tree import Unit, employing_units
 

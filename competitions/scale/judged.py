@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+from competitions.bulk import Ids, Writer
 from competitions.judging.conflicts import allocate_panel
 from competitions.judging.models import (
     Aggregation,
@@ -32,7 +33,6 @@ from competitions.judging.models import (
 )
 from competitions.registration.draw import BLIND_ALPHABET, BLIND_LENGTH
 from competitions.registration.models import Entry, EntryMember, EntryStatus
-from competitions.scale.bulk import Ids, Writer
 
 STEP = Decimal("0.5")
 PENALTY_SHARE = 0.01  # of entries: 2 points off the first practical component (安全违规)

@@ -19,12 +19,12 @@ from flask import url_for
 from competitions.accounts.models import SYSTEM, AccountToken, Role, RoleGrant, TokenPurpose, User
 from competitions.accounts.tokens import LIFETIMES, digest
 from competitions.audit.services import record
+from competitions.bulk import Writer
 from competitions.contests.models import Competition, Event
 from competitions.database import utcnow
 from competitions.extensions import db
 from competitions.notifications import outbox
 from competitions.registration.models import Entry, EntryMember, Worker
-from competitions.scale.bulk import Writer
 
 CHUNK = 1000
 

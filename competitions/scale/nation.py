@@ -14,13 +14,13 @@ from datetime import date, datetime
 import sqlalchemy as sa
 
 from competitions.accounts.models import User
+from competitions.bulk import Ids, Writer
 from competitions.contests.models import EventGroup
 from competitions.extensions import db
 from competitions.organisations.models import Organisation, OrgKind, Ownership, Tier
 from competitions.promotion.levels import SkillLevel
 from competitions.registration.models import Worker
 from competitions.registration.sex import Sex
-from competitions.scale.bulk import Ids, Writer
 from competitions.scale.identity import IdNumbers, birth_date_of
 from competitions.scale.judged import Entrant
 from competitions.scale.people import person_name

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from competitions.accounts.models import SYSTEM, Role, RoleGrant, User
 from competitions.audit.services import record
+from competitions.bulk import Ids, Writer
 from competitions.contests.models import (
     DEFAULT_AWARD_CONFIG,
     Competition,
@@ -28,7 +29,6 @@ from competitions.organisations.models import Tier
 from competitions.promotion.catalogue import OCCUPATIONS, ensure_occupations
 from competitions.promotion.models import Occupation
 from competitions.results import lifecycle
-from competitions.scale.bulk import Ids, Writer
 from competitions.scale.judged import JudgedEvents, Officials, national_scheme
 from competitions.scale.nation import People, write_nation
 from competitions.scale.seed import DatabaseNotEmpty, _no_progress, holds_data

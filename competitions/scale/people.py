@@ -9,6 +9,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
+from competitions.bulk import BATCH, Ids, Writer
 from competitions.contests.models import EventGroup
 from competitions.database import utcnow
 from competitions.extensions import db
@@ -16,7 +17,6 @@ from competitions.organisations.models import OrgKind
 from competitions.promotion.levels import SkillLevel
 from competitions.registration.models import Worker
 from competitions.registration.sex import Sex
-from competitions.scale.bulk import BATCH, Ids, Writer
 from competitions.scale.identity import IdNumbers, birth_date_of
 from competitions.scale.regions import CITIES, GIVEN, SURNAMES
 from competitions.scale.tree import Unit, employing_units

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from competitions.accounts.models import SYSTEM
 from competitions.audit.services import record
+from competitions.bulk import Ids
 from competitions.errors import DomainError
 from competitions.extensions import db
 from competitions.i18n import lazy_gettext as _l
@@ -17,7 +18,6 @@ from competitions.organisations.models import Organisation
 from competitions.promotion.catalogue import ensure_occupations
 from competitions.promotion.models import Occupation
 from competitions.registration.models import Worker
-from competitions.scale.bulk import Ids
 from competitions.scale.contests import Contests
 from competitions.scale.drills import Drills
 from competitions.scale.people import stored_numbers, write_workers

@@ -7,9 +7,9 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
+from competitions.bulk import Ids, Writer
 from competitions.database import utcnow
 from competitions.organisations.models import EnterpriseSize, Organisation, OrgKind, Ownership, Tier
-from competitions.scale.bulk import Ids, Writer
 from competitions.scale.regions import BRANDS, CITIES, INDUSTRIES, PROVINCE, SCHOOL_OCCUPATIONS
 
 OWNERSHIPS = [(Ownership.PRIVATE, 58), (Ownership.STATE, 12), (Ownership.COLLECTIVE, 4),

@@ -1,6 +1,7 @@
-"""Batched inserts for the scale seed and the imports: plain dicts written by COPY on
-PostgreSQL and executemany elsewhere (the ORM's add_all is about ten times slower), with ids
-drawn beforehand so that children can name their parents without a round trip per row."""
+"""Batched inserts for the imports, results, eligibilities and the scale seed: plain dicts
+written by COPY on PostgreSQL and executemany elsewhere (the ORM's add_all is about ten times
+slower), with ids drawn beforehand so that children can name their parents without a round
+trip per row."""
 
 from __future__ import annotations
 
